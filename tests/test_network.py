@@ -1,0 +1,189 @@
+"""RecurrentNetwork: parameters, determinism, invariants of the forward pass, bad input."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import tsrnn
+from tests._helpers import make_network, relative_error
+
+
+def test_params_have_pytorch_names_shapes_and_are_views(cell_config):
+    cell, options = cell_config
+    gates = {"rnn": 1, "lstm": 4, "gru": 3}[cell]
+    net = make_network(cell, options, input_size=3, hidden_size=5, num_layers=2, output_size=4)
+    expected = {
+        "weight_ih_l0": (gates * 5, 3), "weight_hh_l0": (gates * 5, 5),
+        "bias_ih_l0": (gates * 5,), "bias_hh_l0": (gates * 5,),
+        "weight_ih_l1": (gates * 5, 5), "weight_hh_l1": (gates * 5, 5),
+        "bias_ih_l1": (gates * 5,), "bias_hh_l1": (gates * 5,),
+        "head.weight": (4, 5), "head.bias": (4,),
+    }
+    params = net.params
+    assert {k: v.shape for k, v in params.items()} == expected
+    assert sum(v.size for v in params.values()) == net.theta.size
+    params["head.bias"][...] = 7.0
+    assert np.all(net.params["head.bias"] == 7.0)
+
+
+def test_init_is_uniform_within_pytorch_bound():
+    net = tsrnn.RecurrentNetwork("lstm", input_size=2, hidden_size=25, random_state=0)
+    assert np.all(np.abs(net.theta) <= 1 / 5)
+    assert net.theta.min() < -0.19 and net.theta.max() > 0.19
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_same_seed_gives_bit_identical_numbers(cell_config, dtype):
+    cell, options = cell_config
+    x = np.random.default_rng(0).normal(size=(3, 6, 2))
+    y = np.random.default_rng(1).normal(size=(3, 2))
+    a = make_network(cell, options, dtype=dtype, random_state=42)
+    b = make_network(cell, options, dtype=dtype, random_state=42)
+    c = make_network(cell, options, dtype=dtype, random_state=43)
+    assert a.theta.dtype == np.dtype(dtype)
+    assert a.theta.tobytes() == b.theta.tobytes()
+    assert a.theta.tobytes() != c.theta.tobytes()
+    assert a.forward(x).tobytes() == b.forward(x).tobytes()
+    loss_a, grads_a = a.loss_and_grad(x, y)
+    loss_b, grads_b = b.loss_and_grad(x, y)
+    assert loss_a == loss_b
+    assert all(grads_a[k].tobytes() == grads_b[k].tobytes() for k in grads_a)
+
+
+@settings(max_examples=20, deadline=None)
+@given(batch=st.integers(1, 6), time=st.integers(1, 7), layers=st.integers(1, 3),
+       config=st.sampled_from([("rnn", {"nonlinearity": "relu"}), ("lstm", {}),
+                               ("gru", {"reset_after": False}), ("gru", {})]))
+def test_rows_of_a_batch_are_independent(batch, time, layers, config):
+    """The forward pass of a batch equals the forward pass of each of its rows alone."""
+    net = make_network(*config, num_layers=layers)
+    x = np.random.default_rng(batch * 100 + time).normal(size=(batch, time, 2))
+    together = net.forward(x)
+    assert together.shape == (batch, 2)
+    for i in range(batch):
+        assert relative_error(net.forward(x[i:i + 1])[0], together[i]) <= 1e-12
+
+
+def test_gradient_of_a_sum_of_batches_is_the_weighted_sum():
+    """mse is a mean: the gradient of a batch is the mean of its halves' gradients."""
+    net = make_network("lstm", {}, num_layers=2)
+    rng = np.random.default_rng(5)
+    x, y = rng.normal(size=(6, 4, 2)), rng.normal(size=(6, 2))
+    _, whole = net.loss_and_grad(x, y)
+    _, first = net.loss_and_grad(x[:3], y[:3])
+    _, second = net.loss_and_grad(x[3:], y[3:])
+    for k in whole:
+        assert relative_error(whole[k], (first[k] + second[k]) / 2) <= 1e-12
+
+
+def test_initial_states_change_the_output():
+    net = make_network("lstm", {}, num_layers=2)
+    x = np.random.default_rng(0).normal(size=(2, 3, 2))
+    zeros = np.zeros((2, 2, 3))
+    assert np.array_equal(net.forward(x), net.forward(x, h0=zeros, c0=zeros))
+    assert not np.allclose(net.forward(x), net.forward(x, h0=zeros + 0.5))
+    assert not np.allclose(net.forward(x), net.forward(x, c0=zeros + 0.5))
+
+
+def test_relu_rnn_hidden_output_matches_manual_recurrence():
+    """One layer, one unit, relu: the recurrence written out by hand."""
+    net = make_network("rnn", {"nonlinearity": "relu"}, input_size=1, hidden_size=1,
+                       output_size=1)
+    p = net.params
+    p["weight_ih_l0"][...] = 0.5
+    p["weight_hh_l0"][...] = -0.8
+    p["bias_ih_l0"][...] = 0.1
+    p["bias_hh_l0"][...] = 0.0
+    p["head.weight"][...] = 2.0
+    p["head.bias"][...] = 1.0
+    xs = [1.0, -3.0, 2.0]
+    h = 0.0
+    for v in xs:
+        h = max(0.5 * v + 0.1 - 0.8 * h, 0.0)
+    out = net.forward(np.array(xs).reshape(1, 3, 1))
+    assert out[0, 0] == pytest.approx(2.0 * h + 1.0, rel=1e-15)
+
+
+def test_cross_entropy_accepts_labels_or_probabilities():
+    net = make_network("gru", {}, output_size=3)
+    x = np.random.default_rng(0).normal(size=(4, 3, 2))
+    labels = np.array([0, 2, 1, 2])
+    loss_labels, g_labels = net.loss_and_grad(x, labels, loss="cross_entropy")
+    loss_onehot, g_onehot = net.loss_and_grad(x, np.eye(3)[labels], loss="cross_entropy")
+    assert loss_labels == pytest.approx(loss_onehot, rel=1e-15)
+    logits = net.forward(x)
+    log_p = logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
+    assert loss_labels == pytest.approx(-log_p[np.arange(4), labels].mean(), rel=1e-12)
+
+
+def test_repr_names_the_configuration():
+    net = tsrnn.RecurrentNetwork("gru", input_size=2, hidden_size=4, reset_after=False)
+    assert "reset_after=False" in repr(net) and "'gru'" in repr(net)
+
+
+# -- bad input: a ValueError/TypeError naming the problem --------------------------------
+
+@pytest.mark.parametrize("kwargs,error,match", [
+    ({"cell": "transformer"}, ValueError, "cell must be one of"),
+    ({"cell": "rnn", "nonlinearity": "sigmoid"}, ValueError, "nonlinearity"),
+    ({"hidden_size": 0}, ValueError, "hidden_size must be >= 1"),
+    ({"hidden_size": -3}, ValueError, "hidden_size"),
+    ({"hidden_size": 2.5}, TypeError, "hidden_size must be an integer"),
+    ({"num_layers": 0}, ValueError, "num_layers"),
+    ({"input_size": True}, TypeError, "input_size"),
+    ({"output_size": 0}, ValueError, "output_size"),
+    ({"dtype": "float16"}, ValueError, "dtype"),
+    ({"dtype": "int64"}, ValueError, "dtype"),
+    ({"device": "tpu"}, ValueError, "device must be one of"),
+    ({"device": "cuda"}, ValueError, "device='cuda' is not available"),
+    ({"reset_after": "yes"}, TypeError, "reset_after"),
+    ({"hidden_size": 10**9}, ValueError, "parameters"),
+])
+def test_bad_constructor_arguments(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        tsrnn.RecurrentNetwork(**kwargs)
+
+
+def test_device_auto_runs_on_the_cpu():
+    assert tsrnn.RecurrentNetwork(device="auto").device == "cpu"
+
+
+@pytest.mark.parametrize("x,error,match", [
+    (np.zeros((4, 3)), ValueError, "x must be 3-dimensional"),
+    (np.zeros((2, 4, 3, 1)), ValueError, "x must be 3-dimensional"),
+    (np.zeros((2, 4, 5)), ValueError, r"x must have shape \(batch, time, 2\)"),
+    (np.zeros((0, 4, 2)), ValueError, "x is empty"),
+    (np.zeros((2, 0, 2)), ValueError, "x is empty"),
+    (np.full((2, 4, 2), np.nan), ValueError, "x contains NaN"),
+    (np.full((2, 4, 2), np.inf), ValueError, "x contains NaN"),
+    (np.full((2, 4, 2), 1e300), ValueError, "too large for float32"),
+    (np.array([[["a", "b"]]]), TypeError, "x must hold real numbers"),
+    (np.zeros((2, 4, 2), dtype=complex), TypeError, "x must hold real numbers"),
+    (np.zeros((2, 4, 2), dtype=object), TypeError, "x must hold real numbers"),
+])
+def test_bad_x(x, error, match):
+    net = tsrnn.RecurrentNetwork("lstm", input_size=2, hidden_size=3, dtype="float32")
+    with pytest.raises(error, match=match):
+        net.forward(x)
+    with pytest.raises(error, match=match):
+        net.loss_and_grad(x, np.zeros((2, 1)))
+
+
+def test_bad_targets_and_states():
+    net = tsrnn.RecurrentNetwork("gru", input_size=2, hidden_size=3, output_size=2)
+    x = np.zeros((2, 4, 2))
+    with pytest.raises(ValueError, match=r"y must have shape \(2, 2\)"):
+        net.loss_and_grad(x, np.zeros((3, 2)))
+    with pytest.raises(ValueError, match="y contains NaN"):
+        net.loss_and_grad(x, np.full((2, 2), np.nan))
+    with pytest.raises(ValueError, match="loss must be one of"):
+        net.loss_and_grad(x, np.zeros((2, 2)), loss="hinge")
+    with pytest.raises(ValueError, match="class indices"):
+        net.loss_and_grad(x, np.array([0, 2]), loss="cross_entropy")
+    with pytest.raises(TypeError, match="integer class indices"):
+        net.loss_and_grad(x, np.array([0.0, 1.0]), loss="cross_entropy")
+    with pytest.raises(ValueError, match=r"h0 must have shape \(1, 2, 3\)"):
+        net.forward(x, h0=np.zeros((1, 3, 3)))
+    with pytest.raises(ValueError, match="c0 is only for cell='lstm'"):
+        net.forward(x, c0=np.zeros((1, 2, 3)))

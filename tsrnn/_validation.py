@@ -1,0 +1,55 @@
+"""Checks of user input that raise a ValueError/TypeError naming the argument."""
+
+from numbers import Integral
+
+import numpy as np
+
+FLOAT_DTYPES = ("float32", "float64")
+
+
+def check_int(name: str, value, minimum: int = 1) -> int:
+    """Return ``value`` as an int, or raise if it is not an integer >= minimum."""
+    if isinstance(value, bool) or not isinstance(value, Integral):
+        raise TypeError(f"{name} must be an integer, got {value!r} ({type(value).__name__})")
+    if value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {value}")
+    return int(value)
+
+
+def check_choice(name: str, value, choices):
+    """Return ``value`` if it is one of ``choices``, else raise a ValueError listing them."""
+    if not isinstance(value, str) or value not in choices:
+        raise ValueError(f"{name} must be one of {sorted(choices)}, got {value!r}")
+    return value
+
+
+def check_float_dtype(name: str, dtype) -> np.dtype:
+    """Return ``dtype`` as a numpy float32 or float64 dtype."""
+    try:
+        dt = np.dtype(dtype)
+    except TypeError:
+        dt = None
+    if dt is None or dt.name not in FLOAT_DTYPES:
+        raise ValueError(f"{name} must be 'float32' or 'float64', got {dtype!r}")
+    return dt
+
+
+def check_numeric_array(name: str, value, ndim: int, dtype: np.dtype) -> np.ndarray:
+    """Convert ``value`` to a finite, non-empty array of ``ndim`` dimensions and ``dtype``.
+
+    Strings, objects, complex numbers, wrong dimensions, empty arrays and NaN/inf raise.
+    """
+    arr = np.asarray(value)
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must hold real numbers, got an array of dtype {arr.dtype}")
+    if arr.ndim != ndim:
+        raise ValueError(f"{name} must be {ndim}-dimensional, got shape {arr.shape}")
+    if arr.size == 0:
+        raise ValueError(f"{name} is empty (shape {arr.shape})")
+    if arr.dtype.kind == "f" and not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} contains NaN or infinity")
+    with np.errstate(over="ignore"):  # overflow is reported below, by name
+        cast = arr.astype(dtype, copy=False)
+    if not np.all(np.isfinite(cast)):
+        raise ValueError(f"{name} has values too large for {np.dtype(dtype).name}")
+    return cast

@@ -1,0 +1,125 @@
+"""What every cell kernel shares: jit options, activations and the input projection.
+
+Arrays inside the kernels are time-major, ``(T, B, features)``, C-contiguous, so that the
+slice of one time step is a contiguous ``(B, features)`` matrix that ``np.dot`` hands to BLAS.
+"""
+
+import math
+
+import numpy as np
+from numba import njit, types
+from numba.extending import overload
+
+# error_model="numpy": no zero-division check on every `/`, which would stop loops vectorising.
+kernel = njit(cache=True, error_model="numpy", nogil=True)
+
+# Eigen's rational approximation of tanh for float32 (a few ulp from the exact value). There is
+# no SVML here, so math.tanh is a scalar libm call; this one is plain arithmetic and vectorises.
+_CLAMP = np.float32(7.90531110763549805)
+_TINY = np.float32(0.0004)
+_A1 = np.float32(4.89352455891786e-03)
+_A3 = np.float32(6.37261928875436e-04)
+_A5 = np.float32(1.48572235717979e-05)
+_A7 = np.float32(5.12229709037114e-08)
+_A9 = np.float32(-8.60467152213735e-11)
+_A11 = np.float32(2.00018790482477e-13)
+_A13 = np.float32(-2.76076847742355e-16)
+_B0 = np.float32(4.89352518554385e-03)
+_B2 = np.float32(2.26843463243900e-03)
+_B4 = np.float32(1.18534705686654e-04)
+_B6 = np.float32(1.19825839466702e-06)
+_HALF32 = np.float32(0.5)
+
+
+@njit(error_model="numpy", cache=True)
+def _tanh_float32(x):
+    if abs(x) < _TINY:
+        return x
+    x = min(max(x, -_CLAMP), _CLAMP)
+    x2 = x * x
+    p = x2 * _A13 + _A11
+    p = x2 * p + _A9
+    p = x2 * p + _A7
+    p = x2 * p + _A5
+    p = x2 * p + _A3
+    p = x2 * p + _A1
+    q = x2 * _B6 + _B4
+    q = x2 * q + _B2
+    q = x2 * q + _B0
+    return x * p / q
+
+
+def tanh(x):
+    """Hyperbolic tangent: exact in float64, Eigen's rational approximation in float32."""
+    return math.tanh(x)
+
+
+def sigmoid(x):
+    """Logistic function: exact in float64, through the fast tanh in float32."""
+    return 1.0 / (1.0 + math.exp(-x))
+
+
+@overload(tanh, jit_options={"error_model": "numpy"})
+def _tanh_overload(x):
+    if x == types.float32:
+        return lambda x: _tanh_float32(x)
+    return lambda x: math.tanh(x)
+
+
+@overload(sigmoid, jit_options={"error_model": "numpy"})
+def _sigmoid_overload(x):
+    if x == types.float32:
+        return lambda x: _HALF32 * _tanh_float32(_HALF32 * x) + _HALF32
+    return lambda x: 1.0 / (1.0 + math.exp(-x))
+
+
+@kernel
+def project_inputs(x, w_ih, bias, out):
+    """``out[t] = x[t] @ w_ih.T + bias`` for every time step, as one matrix product.
+
+    x: (T, B, I); w_ih: (GH, I); bias: (GH,); out: (T, B, GH), written.
+    """
+    T, B, n_in = x.shape
+    gh = w_ih.shape[0]
+    out2 = out.reshape((T * B, gh))
+    np.dot(x.reshape((T * B, n_in)), w_ih.T, out2)
+    for r in range(T * B):
+        for k in range(gh):
+            out2[r, k] += bias[k]
+
+
+@kernel
+def project_inputs_backward(x, w_ih, dgates, dw_ih, db_ih, dx):
+    """Backward of `project_inputs`: writes dw_ih, db_ih and, unless ``dx.size == 0``, dx.
+
+    dgates: (T, B, GH), the gradient of the loss with respect to ``out``.
+    """
+    T, B, n_in = x.shape
+    gh = w_ih.shape[0]
+    d2 = dgates.reshape((T * B, gh))
+    np.dot(d2.T, x.reshape((T * B, n_in)), dw_ih)
+    column_sums(d2, db_ih)
+    if dx.size:
+        np.dot(d2, w_ih, dx.reshape((T * B, n_in)))
+
+
+@kernel
+def recurrent_weight_grads(dpre, hs, dw_hh, db_hh):
+    """Gradients of ``W_hh h_{t-1} + b_hh`` summed over time, as one matrix product.
+
+    dpre: (T, B, GH), gradient with respect to that pre-activation at each step;
+    hs: (T + 1, B, H) with ``hs[t]`` = h_{t-1} of step t (``hs[0]`` is h0).
+    """
+    T, B, gh = dpre.shape
+    d2 = dpre.reshape((T * B, gh))
+    np.dot(d2.T, hs[:T].reshape((T * B, hs.shape[2])), dw_hh)
+    column_sums(d2, db_hh)
+
+
+@kernel
+def column_sums(a, out):
+    """``out[k] = sum_r a[r, k]``."""
+    out[:] = 0
+    for r in range(a.shape[0]):
+        for k in range(a.shape[1]):
+            out[k] += a[r, k]

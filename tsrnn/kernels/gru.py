@@ -1,0 +1,174 @@
+"""GRU, forward and backward through time, in its two forms (gate order r, z, n).
+
+reset_after=True (PyTorch and cuDNN):
+    r = sigmoid(W_ir x + b_ir + W_hr h + b_hr)
+    z = sigmoid(W_iz x + b_iz + W_hz h + b_hz)
+    n = tanh(W_in x + b_in + r * (W_hn h + b_hn))
+reset_after=False (Cho et al. 2014; Keras' reset_after=False):
+    n = tanh(W_in x + b_in + W_hn (r * h) + b_hn)
+both:
+    h_t = (1 - z) * n + z * h_{t-1}
+
+Parameters: w_ih (3H, I), w_hh (3H, H), b_ih (3H,), b_hh (3H,).
+The forward saves for the backward: ``hs`` (h_0 .. h_T), ``gates`` (r, z, n after their
+activations) and, in ``aux[t + 1]``, ``W_hn h_{t-1} + b_hn`` (reset_after) or ``r * h_{t-1}``
+(reset_after=False) for step t.
+"""
+
+import numpy as np
+
+from .common import (
+    column_sums,
+    kernel,
+    project_inputs,
+    project_inputs_backward,
+    recurrent_weight_grads,
+    sigmoid,
+    tanh,
+)
+
+
+@kernel
+def gru_forward(x, w_ih, w_hh, b_ih, b_hh, hs, aux, gates, reset_after):
+    """One layer over all steps.
+
+    x: (T, B, I); hs: (T + 1, B, H), ``hs[0]`` = h0 on entry, steps 1 .. T written;
+    aux: (T + 1, B, H), written at 1 .. T (see the module docstring);
+    gates: (T, B, 3H), written (input projection first, then the activated gates).
+    """
+    T, B, _ = x.shape
+    H = w_hh.shape[1]
+    one = hs.dtype.type(1.0)
+    bias = b_ih + b_hh
+    if reset_after:
+        bias[2 * H:] = b_ih[2 * H:]  # b_hn sits inside r * (...), not beside W_in x
+        project_inputs(x, w_ih, bias, gates)
+        hh = np.empty((B, 3 * H), hs.dtype)
+        for t in range(T):
+            np.dot(hs[t], w_hh.T, hh)
+            a = gates[t]
+            h_prev = hs[t]
+            h = hs[t + 1]
+            hn = aux[t + 1]
+            for b in range(B):
+                for j in range(H):
+                    r = sigmoid(a[b, j] + hh[b, j])
+                    z = sigmoid(a[b, H + j] + hh[b, H + j])
+                    hnv = hh[b, 2 * H + j] + b_hh[2 * H + j]
+                    n = tanh(a[b, 2 * H + j] + r * hnv)
+                    a[b, j] = r
+                    a[b, H + j] = z
+                    a[b, 2 * H + j] = n
+                    hn[b, j] = hnv
+                    h[b, j] = (one - z) * n + z * h_prev[b, j]
+    else:
+        project_inputs(x, w_ih, bias, gates)
+        w_rz = w_hh[: 2 * H]
+        w_n = w_hh[2 * H:]
+        hrz = np.empty((B, 2 * H), hs.dtype)
+        hn = np.empty((B, H), hs.dtype)
+        for t in range(T):
+            a = gates[t]
+            h_prev = hs[t]
+            h = hs[t + 1]
+            rh = aux[t + 1]
+            np.dot(h_prev, w_rz.T, hrz)
+            for b in range(B):
+                for j in range(H):
+                    r = sigmoid(a[b, j] + hrz[b, j])
+                    a[b, j] = r
+                    a[b, H + j] = sigmoid(a[b, H + j] + hrz[b, H + j])
+                    rh[b, j] = r * h_prev[b, j]
+            np.dot(rh, w_n.T, hn)
+            for b in range(B):
+                for j in range(H):
+                    z = a[b, H + j]
+                    n = tanh(a[b, 2 * H + j] + hn[b, j])
+                    a[b, 2 * H + j] = n
+                    h[b, j] = (one - z) * n + z * h_prev[b, j]
+
+
+@kernel
+def gru_backward(x, w_ih, w_hh, hs, aux, gates, dhs, dgates,
+                 dw_ih, dw_hh, db_ih, db_hh, dh0, daux0, dx, reset_after):
+    """Backward of `gru_forward`.
+
+    dhs: (T, B, H), gradient with respect to h_1 .. h_T from above (read only);
+    dgates: (T, B, 3H) workspace, left holding the gradient of the input projection.
+    Writes dw_ih, dw_hh, db_ih, db_hh, dh0 and, unless ``dx.size == 0``, dx (T, B, I).
+    daux0 is unused.
+    """
+    T, B, _ = x.shape
+    H = w_hh.shape[1]
+    one = hs.dtype.type(1.0)
+    dh = np.zeros((B, H), hs.dtype)  # gradient reaching h_t through step t + 1
+    direct = np.empty((B, H), hs.dtype)  # the part of it through z * h_{t-1}
+    if reset_after:
+        # gradient of W_hh h + b_hh: equals dgates but for n, where it is scaled by r
+        dpre = np.empty_like(dgates)
+        for t in range(T - 1, -1, -1):
+            gt = gates[t]
+            da = dgates[t]
+            dq = dpre[t]
+            h_prev = hs[t]
+            hn = aux[t + 1]
+            dht = dhs[t]
+            for b in range(B):
+                for j in range(H):
+                    r = gt[b, j]
+                    z = gt[b, H + j]
+                    n = gt[b, 2 * H + j]
+                    dhv = dht[b, j] + dh[b, j]
+                    dan = dhv * (one - z) * (one - n * n)
+                    daz = dhv * (h_prev[b, j] - n) * z * (one - z)
+                    dar = dan * hn[b, j] * r * (one - r)
+                    da[b, j] = dar
+                    da[b, H + j] = daz
+                    da[b, 2 * H + j] = dan
+                    dq[b, j] = dar
+                    dq[b, H + j] = daz
+                    dq[b, 2 * H + j] = dan * r
+                    direct[b, j] = dhv * z
+            np.dot(dq, w_hh, dh)
+            dh += direct
+        recurrent_weight_grads(dpre, hs, dw_hh, db_hh)
+    else:
+        w_rz = w_hh[: 2 * H]
+        w_n = w_hh[2 * H:]
+        drz = np.empty((T, B, 2 * H), hs.dtype)  # gradient of a_r, a_z (contiguous for BLAS)
+        dn = np.empty((T, B, H), hs.dtype)  # gradient of a_n
+        drh = np.empty((B, H), hs.dtype)  # gradient of r * h_{t-1}
+        for t in range(T - 1, -1, -1):
+            gt = gates[t]
+            da = dgates[t]
+            h_prev = hs[t]
+            dht = dhs[t]
+            for b in range(B):
+                for j in range(H):
+                    z = gt[b, H + j]
+                    n = gt[b, 2 * H + j]
+                    dhv = dht[b, j] + dh[b, j]
+                    dan = dhv * (one - z) * (one - n * n)
+                    daz = dhv * (h_prev[b, j] - n) * z * (one - z)
+                    da[b, H + j] = daz
+                    da[b, 2 * H + j] = dan
+                    drz[t, b, H + j] = daz
+                    dn[t, b, j] = dan
+                    direct[b, j] = dhv * z
+            np.dot(dn[t], w_n, drh)
+            for b in range(B):
+                for j in range(H):
+                    r = gt[b, j]
+                    dar = drh[b, j] * h_prev[b, j] * r * (one - r)
+                    da[b, j] = dar
+                    drz[t, b, j] = dar
+                    direct[b, j] += drh[b, j] * r
+            np.dot(drz[t], w_rz, dh)
+            dh += direct
+        TB = T * B
+        np.dot(drz.reshape((TB, 2 * H)).T, hs[:T].reshape((TB, H)), dw_hh[: 2 * H])
+        np.dot(dn.reshape((TB, H)).T, aux[1:].reshape((TB, H)), dw_hh[2 * H:])
+        # every part of W_hh(.) + b_hh shares its pre-activation with W_ih x + b_ih
+        column_sums(dgates.reshape((TB, 3 * H)), db_hh)
+    dh0[:] = dh
+    project_inputs_backward(x, w_ih, dgates, dw_ih, db_ih, dx)

@@ -1,0 +1,96 @@
+"""LSTM, forward and backward through time (PyTorch's formulation, gate order i, f, g, o).
+
+    i = sigmoid(a_i)   f = sigmoid(a_f)   g = tanh(a_g)   o = sigmoid(a_o)
+    a = W_ih x_t + b_ih + W_hh h_{t-1} + b_hh             (4H rows: i, f, g, o)
+    c_t = f * c_{t-1} + i * g
+    h_t = o * tanh(c_t)
+
+Parameters: w_ih (4H, I), w_hh (4H, H), b_ih (4H,), b_hh (4H,).
+The forward saves for the backward: ``hs`` (h_0 .. h_T), ``cs`` (c_0 .. c_T) and ``gates``
+(i, f, g, o after their activations, per step). tanh(c_t) is recomputed, not stored.
+"""
+
+import numpy as np
+
+from .common import (
+    kernel,
+    project_inputs,
+    project_inputs_backward,
+    recurrent_weight_grads,
+    sigmoid,
+    tanh,
+)
+
+
+@kernel
+def lstm_forward(x, w_ih, w_hh, b_ih, b_hh, hs, cs, gates, flag):
+    """One layer over all steps.
+
+    x: (T, B, I); hs, cs: (T + 1, B, H) with h0, c0 in ``[0]`` on entry, steps 1 .. T written;
+    gates: (T, B, 4H), written (input projection first, then the activated gates);
+    flag: unused (the cells share one signature).
+    """
+    T, B, _ = x.shape
+    H = w_hh.shape[1]
+    project_inputs(x, w_ih, b_ih + b_hh, gates)
+    hh = np.empty((B, 4 * H), hs.dtype)
+    for t in range(T):
+        np.dot(hs[t], w_hh.T, hh)
+        a = gates[t]
+        c_prev = cs[t]
+        c = cs[t + 1]
+        h = hs[t + 1]
+        for b in range(B):
+            for j in range(H):
+                i = sigmoid(a[b, j] + hh[b, j])
+                f = sigmoid(a[b, H + j] + hh[b, H + j])
+                g = tanh(a[b, 2 * H + j] + hh[b, 2 * H + j])
+                o = sigmoid(a[b, 3 * H + j] + hh[b, 3 * H + j])
+                a[b, j] = i
+                a[b, H + j] = f
+                a[b, 2 * H + j] = g
+                a[b, 3 * H + j] = o
+                cv = f * c_prev[b, j] + i * g
+                c[b, j] = cv
+                h[b, j] = o * tanh(cv)
+
+
+@kernel
+def lstm_backward(x, w_ih, w_hh, hs, cs, gates, dhs, dgates,
+                  dw_ih, dw_hh, db_ih, db_hh, dh0, dc0, dx, flag):
+    """Backward of `lstm_forward`.
+
+    dhs: (T, B, H), gradient with respect to h_1 .. h_T from above (read only);
+    dgates: (T, B, 4H) workspace, left holding the gradient of the pre-activations a.
+    Writes dw_ih, dw_hh, db_ih, db_hh, dh0, dc0 and, unless ``dx.size == 0``, dx (T, B, I).
+    """
+    T, B, _ = x.shape
+    H = w_hh.shape[1]
+    one = hs.dtype.type(1.0)
+    dh = np.zeros((B, H), hs.dtype)  # gradient reaching h_t through step t + 1
+    dc = np.zeros((B, H), hs.dtype)  # gradient reaching c_t through step t + 1
+    for t in range(T - 1, -1, -1):
+        gt = gates[t]
+        da = dgates[t]
+        c = cs[t + 1]
+        c_prev = cs[t]
+        dht = dhs[t]
+        for b in range(B):
+            for j in range(H):
+                i = gt[b, j]
+                f = gt[b, H + j]
+                g = gt[b, 2 * H + j]
+                o = gt[b, 3 * H + j]
+                tc = tanh(c[b, j])
+                dhv = dht[b, j] + dh[b, j]
+                dcv = dc[b, j] + dhv * o * (one - tc * tc)
+                da[b, j] = dcv * g * i * (one - i)
+                da[b, H + j] = dcv * c_prev[b, j] * f * (one - f)
+                da[b, 2 * H + j] = dcv * i * (one - g * g)
+                da[b, 3 * H + j] = dhv * tc * o * (one - o)
+                dc[b, j] = dcv * f
+        np.dot(da, w_hh, dh)
+    dh0[:] = dh
+    dc0[:] = dc
+    recurrent_weight_grads(dgates, hs, dw_hh, db_hh)
+    project_inputs_backward(x, w_ih, dgates, dw_ih, db_ih, dx)

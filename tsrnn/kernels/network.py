@@ -1,0 +1,151 @@
+"""Stacked layers of one cell plus a linear head on the last step: forward and backward.
+
+All parameters live in one flat vector ``theta``; ``offsets`` gives where each array starts,
+in this order: for each layer k, weight_ih, weight_hh, bias_ih, bias_hh; then head.weight,
+head.bias. The gradient vector has the same layout, so an optimizer or a norm works on one
+array.
+
+What the forward saves for the backward, per layer l (see each cell's module for its meaning):
+``hs[l]`` (T + 1, B, H), ``aux[l]`` (T + 1, B, H) for LSTM and GRU, ``gates[l]`` (T, B, G*H).
+"""
+
+import numpy as np
+
+from .common import column_sums, kernel
+from .gru import gru_backward, gru_forward
+from .losses import loss_and_grad
+from .lstm import lstm_backward, lstm_forward
+from .rnn import rnn_backward, rnn_forward
+
+RNN, LSTM, GRU = 0, 1, 2
+
+
+@kernel
+def n_gates(cell):
+    """Rows of weight_ih per hidden unit: 1 (RNN), 4 (LSTM), 3 (GRU)."""
+    if cell == LSTM:
+        return 4
+    if cell == GRU:
+        return 3
+    return 1
+
+
+@kernel
+def layer_params(theta, offsets, layer, hidden, n_in, gh):
+    """Views of layer ``layer``'s weight_ih, weight_hh, bias_ih, bias_hh inside theta."""
+    k = 4 * layer
+    w_ih = theta[offsets[k]: offsets[k] + gh * n_in].reshape((gh, n_in))
+    w_hh = theta[offsets[k + 1]: offsets[k + 1] + gh * hidden].reshape((gh, hidden))
+    b_ih = theta[offsets[k + 2]: offsets[k + 2] + gh]
+    b_hh = theta[offsets[k + 3]: offsets[k + 3] + gh]
+    return w_ih, w_hh, b_ih, b_hh
+
+
+@kernel
+def head_params(theta, offsets, hidden, out_size):
+    """Views of head.weight (O, H) and head.bias (O,) inside theta."""
+    k = offsets.size - 2
+    w = theta[offsets[k]: offsets[k] + out_size * hidden].reshape((out_size, hidden))
+    b = theta[offsets[k + 1]: offsets[k + 1] + out_size]
+    return w, b
+
+
+@kernel
+def allocate_state(cell, T, h0, c0):
+    """Buffers the forward fills: hs, aux (h0 and c0 in step 0) and gates, per layer."""
+    L, B, H = h0.shape
+    hs = np.empty((L, T + 1, B, H), h0.dtype)
+    hs[:, 0] = h0
+    if cell == RNN:
+        aux = np.empty((L, 1, 1, 1), h0.dtype)
+    else:
+        aux = np.empty((L, T + 1, B, H), h0.dtype)
+        aux[:, 0] = c0
+    gates = np.empty((L, T, B, n_gates(cell) * H), h0.dtype)
+    return hs, aux, gates
+
+
+@kernel
+def forward(cell, flag, theta, offsets, x, hs, aux, gates, out_size):
+    """Run every layer and the head; return yhat (B, out_size).
+
+    x: (T, B, I) time-major; hs, aux, gates: from `allocate_state`, filled here;
+    flag: the cell's option (relu for RNN, reset_after for GRU).
+    """
+    T, B, n_in = x.shape
+    L = hs.shape[0]
+    H = hs.shape[3]
+    gh = gates.shape[3]
+    for layer in range(L):
+        inp = x if layer == 0 else hs[layer - 1, 1:]
+        w_ih, w_hh, b_ih, b_hh = layer_params(theta, offsets, layer, H, inp.shape[2], gh)
+        if cell == LSTM:
+            lstm_forward(inp, w_ih, w_hh, b_ih, b_hh, hs[layer], aux[layer], gates[layer], flag)
+        elif cell == GRU:
+            gru_forward(inp, w_ih, w_hh, b_ih, b_hh, hs[layer], aux[layer], gates[layer], flag)
+        else:
+            rnn_forward(inp, w_ih, w_hh, b_ih, b_hh, hs[layer], aux[layer], gates[layer], flag)
+    w, b = head_params(theta, offsets, H, out_size)
+    yhat = np.empty((B, out_size), x.dtype)
+    np.dot(hs[L - 1, T], w.T, yhat)
+    for r in range(B):
+        for k in range(out_size):
+            yhat[r, k] += b[k]
+    return yhat
+
+
+@kernel
+def backward(cell, flag, theta, offsets, x, hs, aux, gates, dyhat, grad, dh0, daux0):
+    """Backward of `forward` from dyhat (B, O): write the gradient of every parameter into
+    ``grad`` (theta's layout), and those of h0 and c0 into dh0, daux0 (L, B, H)."""
+    T, B, n_in = x.shape
+    L = hs.shape[0]
+    H = hs.shape[3]
+    gh = gates.shape[3]
+    out_size = dyhat.shape[1]
+    w, _ = head_params(theta, offsets, H, out_size)
+    dw, db = head_params(grad, offsets, H, out_size)
+    np.dot(dyhat.T, hs[L - 1, T], dw)
+    column_sums(dyhat, db)
+    dtop = np.zeros((T, B, H), x.dtype)  # gradient with respect to the layer's outputs
+    np.dot(dyhat, w, dtop[T - 1])
+    dgates = np.empty((T, B, gh), x.dtype)
+    for layer in range(L - 1, -1, -1):
+        inp = x if layer == 0 else hs[layer - 1, 1:]
+        n_layer_in = inp.shape[2]
+        w_ih, w_hh, _, _ = layer_params(theta, offsets, layer, H, n_layer_in, gh)
+        dw_ih, dw_hh, db_ih, db_hh = layer_params(grad, offsets, layer, H, n_layer_in, gh)
+        # the input of layer 0 is data: its gradient is not needed
+        dx = np.empty((T, B, H if layer > 0 else 0), x.dtype)
+        args_h = (hs[layer], aux[layer], gates[layer], dtop, dgates)
+        if cell == LSTM:
+            lstm_backward(inp, w_ih, w_hh, *args_h, dw_ih, dw_hh, db_ih, db_hh,
+                          dh0[layer], daux0[layer], dx, flag)
+        elif cell == GRU:
+            gru_backward(inp, w_ih, w_hh, *args_h, dw_ih, dw_hh, db_ih, db_hh,
+                         dh0[layer], daux0[layer], dx, flag)
+        else:
+            rnn_backward(inp, w_ih, w_hh, *args_h, dw_ih, dw_hh, db_ih, db_hh,
+                         dh0[layer], daux0[layer], dx, flag)
+        dtop = dx
+
+
+@kernel
+def predict(cell, flag, theta, offsets, x, h0, c0, out_size):
+    """Forward pass from scratch: x (T, B, I) time-major; return yhat (B, out_size)."""
+    hs, aux, gates = allocate_state(cell, x.shape[0], h0, c0)
+    return forward(cell, flag, theta, offsets, x, hs, aux, gates, out_size)
+
+
+@kernel
+def value_and_grad(cell, flag, loss, theta, offsets, x, y, h0, c0, grad, dh0, dc0):
+    """Forward, loss and backward in one call; return the loss, gradients written in place.
+
+    grad: like theta; dh0, dc0: like h0 (dc0 is left untouched unless the cell is an LSTM).
+    """
+    hs, aux, gates = allocate_state(cell, x.shape[0], h0, c0)
+    yhat = forward(cell, flag, theta, offsets, x, hs, aux, gates, y.shape[1])
+    dyhat = np.empty_like(yhat)
+    value = loss_and_grad(loss, yhat, y, dyhat)
+    backward(cell, flag, theta, offsets, x, hs, aux, gates, dyhat, grad, dh0, dc0)
+    return value

@@ -1,0 +1,68 @@
+"""Elman RNN, forward and backward through time.
+
+    h_t = act(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh),   act = tanh or relu
+
+Parameters in PyTorch's layout: w_ih (H, I), w_hh (H, H), b_ih (H,), b_hh (H,).
+The forward saves for the backward: ``hs`` (h_0 .. h_T). The activation's derivative is read
+from h_t itself (1 - h_t^2 for tanh, h_t > 0 for relu), so no pre-activation is kept.
+"""
+
+import numpy as np
+
+from .common import kernel, project_inputs, project_inputs_backward, recurrent_weight_grads, tanh
+
+
+@kernel
+def rnn_forward(x, w_ih, w_hh, b_ih, b_hh, hs, aux, gates, relu):
+    """One layer over all steps.
+
+    x: (T, B, I) input; hs: (T + 1, B, H), ``hs[0]`` = h0 on entry, h_1 .. h_T written;
+    aux: unused; gates: (T, B, H) workspace (the input projection); relu: 1 for relu, 0 for tanh.
+    """
+    T, B, _ = x.shape
+    H = w_hh.shape[1]
+    zero = hs.dtype.type(0.0)
+    project_inputs(x, w_ih, b_ih + b_hh, gates)
+    hh = np.empty((B, H), hs.dtype)
+    for t in range(T):
+        np.dot(hs[t], w_hh.T, hh)
+        a = gates[t]
+        h = hs[t + 1]
+        for b in range(B):
+            for j in range(H):
+                v = a[b, j] + hh[b, j]
+                if relu:
+                    h[b, j] = v if v > zero else zero
+                else:
+                    h[b, j] = tanh(v)
+
+
+@kernel
+def rnn_backward(x, w_ih, w_hh, hs, aux, gates, dhs, dgates,
+                 dw_ih, dw_hh, db_ih, db_hh, dh0, daux0, dx, relu):
+    """Backward of `rnn_forward`.
+
+    dhs: (T, B, H), gradient of the loss with respect to h_1 .. h_T from above (read only);
+    dgates: (T, B, H) workspace, left holding the gradient of the pre-activations.
+    Writes dw_ih, dw_hh, db_ih, db_hh, dh0 and, unless ``dx.size == 0``, dx (T, B, I).
+    """
+    T, B, _ = x.shape
+    H = w_hh.shape[1]
+    zero = hs.dtype.type(0.0)
+    one = hs.dtype.type(1.0)
+    dh = np.zeros((B, H), hs.dtype)  # gradient reaching h_t through h_{t+1}
+    for t in range(T - 1, -1, -1):
+        h = hs[t + 1]
+        da = dgates[t]
+        dht = dhs[t]
+        for b in range(B):
+            for j in range(H):
+                g = dht[b, j] + dh[b, j]
+                if relu:
+                    da[b, j] = g if h[b, j] > zero else zero
+                else:
+                    da[b, j] = g * (one - h[b, j] * h[b, j])
+        np.dot(da, w_hh, dh)
+    dh0[:] = dh
+    recurrent_weight_grads(dgates, hs, dw_hh, db_hh)
+    project_inputs_backward(x, w_ih, dgates, dw_ih, db_ih, dx)

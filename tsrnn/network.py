@@ -1,0 +1,278 @@
+"""RecurrentNetwork: parameters in PyTorch's names and layouts, forward and loss_and_grad.
+
+The one place that turns user arrays (batch-first) into kernel arrays (time-major, contiguous,
+of the network's dtype) and picks the kernels to run.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from threadpoolctl import ThreadpoolController
+
+from . import kernels
+from ._validation import check_choice, check_float_dtype, check_int, check_numeric_array
+
+CELLS = {"rnn": kernels.RNN, "lstm": kernels.LSTM, "gru": kernels.GRU}
+NONLINEARITIES = ("tanh", "relu")
+DEVICES = ("cpu", "cuda", "auto")
+# Refuse sizes whose parameters alone would not fit in memory, before allocating anything.
+MAX_PARAMETERS = 2**31
+
+_threadpools = ThreadpoolController()
+
+
+def _single_threaded_blas():
+    """BLAS inside the kernels runs on one thread: its calls are small, per time step, and
+    threads would only add overhead (or oversubscribe parallel kernels)."""
+    return _threadpools.limit(limits=1, user_api="blas")
+
+
+class RecurrentNetwork:
+    """A stack of recurrent layers of one cell with a linear head on the last time step.
+
+    Parameters
+    ----------
+    cell : {"rnn", "lstm", "gru"}
+        The recurrent cell.
+    input_size : int
+        Features per time step of the input.
+    hidden_size : int
+        Units per layer (H).
+    num_layers : int
+        Stacked layers; layer k > 0 reads layer k - 1's hidden states.
+    output_size : int
+        Outputs of the head, read from the last layer's last hidden state.
+    nonlinearity : {"tanh", "relu"}
+        Activation of the "rnn" cell (ignored by the others).
+    reset_after : bool
+        GRU form: True applies the reset gate after the recurrent product (PyTorch, cuDNN),
+        False before it (Cho et al. 2014). Ignored by the other cells.
+    dtype : {"float32", "float64"}
+        Floating-point type of the parameters and of every computation.
+    device : {"cpu", "cuda", "auto"}
+        Where the kernels run. Only "cpu" exists so far; "auto" picks it.
+    random_state : int, numpy.random.Generator or None
+        Seed of the initialisation: uniform on (-1/sqrt(H), 1/sqrt(H)) for every parameter,
+        as PyTorch's default for its RNN layers and for a Linear head of H inputs.
+
+    Attributes
+    ----------
+    theta : numpy.ndarray
+        Every parameter in one flat vector; `params` are views into it.
+    params : dict of str to numpy.ndarray
+        PyTorch's names and shapes (G = 1, 4, 3 for rnn, lstm, gru; gate order LSTM i, f, g, o,
+        GRU r, z, n): ``weight_ih_l{k}`` (G*H, in), ``weight_hh_l{k}`` (G*H, H),
+        ``bias_ih_l{k}`` (G*H,), ``bias_hh_l{k}`` (G*H,), ``head.weight`` (output_size, H),
+        ``head.bias`` (output_size,). Write into them in place (``params[k][...] = v``).
+
+    Examples
+    --------
+    >>> import numpy as np, tsrnn
+    >>> net = tsrnn.RecurrentNetwork("lstm", input_size=3, hidden_size=8, random_state=0)
+    >>> x = np.zeros((5, 12, 3))              # batch, time, features
+    >>> net.forward(x).shape
+    (5, 1)
+    >>> loss, grads = net.loss_and_grad(x, np.ones((5, 1)))
+    >>> grads["weight_hh_l0"].shape
+    (32, 8)
+    """
+
+    def __init__(
+        self,
+        cell: str = "lstm",
+        input_size: int = 1,
+        hidden_size: int = 16,
+        num_layers: int = 1,
+        output_size: int = 1,
+        *,
+        nonlinearity: str = "tanh",
+        reset_after: bool = True,
+        dtype: str = "float32",
+        device: str = "cpu",
+        random_state: int | np.random.Generator | None = None,
+    ):
+        self.cell = check_choice("cell", cell, CELLS)
+        self.input_size = check_int("input_size", input_size)
+        self.hidden_size = check_int("hidden_size", hidden_size)
+        self.num_layers = check_int("num_layers", num_layers)
+        self.output_size = check_int("output_size", output_size)
+        self.nonlinearity = check_choice("nonlinearity", nonlinearity, NONLINEARITIES)
+        if not isinstance(reset_after, (bool, np.bool_)):
+            raise TypeError(f"reset_after must be True or False, got {reset_after!r}")
+        self.reset_after = bool(reset_after)
+        self.dtype = check_float_dtype("dtype", dtype)
+        self.device = _resolve_device(device)
+        self._layout = _param_layout(
+            kernels.n_gates(CELLS[cell]), self.input_size, self.hidden_size,
+            self.num_layers, self.output_size,
+        )
+        self._offsets = np.array([start for _, start, _ in self._layout], dtype=np.int64)
+        _, start, shape = self._layout[-1]
+        bound = 1.0 / np.sqrt(self.hidden_size)
+        rng = np.random.default_rng(random_state)
+        self.theta = rng.uniform(-bound, bound, start + int(np.prod(shape))).astype(self.dtype)
+
+    # -- parameters ------------------------------------------------------------------------
+
+    @property
+    def params(self) -> dict[str, np.ndarray]:
+        return self._views(self.theta)
+
+    def _views(self, flat: np.ndarray) -> dict[str, np.ndarray]:
+        return {name: flat[start: start + int(np.prod(shape))].reshape(shape)
+                for name, start, shape in self._layout}
+
+    @property
+    def _cell_code(self) -> int:
+        return CELLS[self.cell]
+
+    @property
+    def _flag(self) -> int:
+        """The cell's one option, as the kernels take it."""
+        if self.cell == "rnn":
+            return int(self.nonlinearity == "relu")
+        return int(self.reset_after)
+
+    # -- computation -----------------------------------------------------------------------
+
+    def forward(self, x, h0=None, c0=None) -> np.ndarray:
+        """Outputs of the head at the last time step.
+
+        Parameters
+        ----------
+        x : array-like of shape (batch, time, input_size)
+        h0, c0 : array-like of shape (num_layers, batch, hidden_size), optional
+            Initial hidden (and, for LSTM, cell) states; zeros when omitted.
+
+        Returns
+        -------
+        numpy.ndarray of shape (batch, output_size), of the network's dtype.
+        """
+        x_tm, h0, c0 = self._inputs(x, h0, c0)
+        with _single_threaded_blas():
+            return kernels.predict(self._cell_code, self._flag, self.theta, self._offsets,
+                                   x_tm, h0, c0, self.output_size)
+
+    def loss_and_grad(self, x, y, loss: str = "mse", h0=None, c0=None):
+        """Loss of the forward pass against ``y`` and its gradient for every parameter.
+
+        Parameters
+        ----------
+        x : array-like of shape (batch, time, input_size)
+        y : array-like
+            Targets of shape (batch, output_size), or (batch,) when output_size is 1. For
+            ``loss="cross_entropy"``: class indices of shape (batch,) in [0, output_size), or
+            class probabilities of shape (batch, output_size).
+        loss : {"mse", "mae", "huber", "cross_entropy"}
+            Each the mean that PyTorch's MSELoss, L1Loss, HuberLoss (delta 1) and
+            CrossEntropyLoss compute.
+        h0, c0 : array-like of shape (num_layers, batch, hidden_size), optional
+            Initial states; when given, their gradients come back as ``grads["h0"]``,
+            ``grads["c0"]``.
+
+        Returns
+        -------
+        loss : float
+        grads : dict of str to numpy.ndarray
+            Same keys and shapes as `params` (plus "h0"/"c0" when those were given).
+        """
+        check_choice("loss", loss, kernels.LOSSES)
+        x_tm, h0_arr, c0_arr = self._inputs(x, h0, c0)
+        y_arr = self._targets(y, x_tm.shape[1], loss)
+        grad = np.empty_like(self.theta)
+        dh0 = np.empty_like(h0_arr)
+        dc0 = np.zeros_like(c0_arr)
+        with _single_threaded_blas():
+            value = kernels.value_and_grad(
+                self._cell_code, self._flag, kernels.LOSSES[loss], self.theta, self._offsets,
+                x_tm, y_arr, h0_arr, c0_arr, grad, dh0, dc0,
+            )
+        grads = self._views(grad)
+        if h0 is not None:
+            grads["h0"] = dh0
+        if c0 is not None:
+            grads["c0"] = dc0
+        return float(value), grads
+
+    # -- input checks ----------------------------------------------------------------------
+
+    def _inputs(self, x, h0, c0):
+        """Checked x in time-major layout, and h0, c0 (zeros where not given)."""
+        x = check_numeric_array("x", x, 3, self.dtype)
+        if x.shape[2] != self.input_size:
+            raise ValueError(
+                f"x must have shape (batch, time, {self.input_size}) for input_size="
+                f"{self.input_size}, got {x.shape}"
+            )
+        batch = x.shape[0]
+        state_shape = (self.num_layers, batch, self.hidden_size)
+        states = []
+        for name, value in (("h0", h0), ("c0", c0)):
+            if value is None:
+                states.append(np.zeros(state_shape, self.dtype))
+                continue
+            if name == "c0" and self.cell != "lstm":
+                raise ValueError(f"c0 is only for cell='lstm', not cell={self.cell!r}")
+            arr = check_numeric_array(name, value, 3, self.dtype)
+            if arr.shape != state_shape:
+                raise ValueError(f"{name} must have shape {state_shape}, got {arr.shape}")
+            states.append(np.ascontiguousarray(arr))
+        return np.ascontiguousarray(x.transpose(1, 0, 2)), states[0], states[1]
+
+    def _targets(self, y, batch: int, loss: str) -> np.ndarray:
+        """y as a (batch, output_size) array of the network's dtype (one-hot for labels)."""
+        arr = np.asarray(y)
+        if loss == "cross_entropy" and arr.ndim == 1:
+            if arr.dtype.kind not in "iu":
+                raise TypeError(f"y must hold integer class indices, got dtype {arr.dtype}")
+            if arr.shape[0] != batch:
+                raise ValueError(f"y has {arr.shape[0]} labels for a batch of {batch}")
+            if arr.min() < 0 or arr.max() >= self.output_size:
+                raise ValueError(f"y's class indices must lie in [0, {self.output_size})")
+            return np.eye(self.output_size, dtype=self.dtype)[arr]
+        if arr.ndim == 1 and self.output_size == 1:
+            arr = arr.reshape(-1, 1)
+        arr = check_numeric_array("y", arr, 2, self.dtype)
+        if arr.shape != (batch, self.output_size):
+            raise ValueError(f"y must have shape ({batch}, {self.output_size}), got {arr.shape}")
+        return np.ascontiguousarray(arr)
+
+    def __repr__(self) -> str:
+        options = f", nonlinearity={self.nonlinearity!r}" if self.cell == "rnn" else ""
+        if self.cell == "gru" and not self.reset_after:
+            options = ", reset_after=False"
+        return (f"RecurrentNetwork(cell={self.cell!r}, input_size={self.input_size}, "
+                f"hidden_size={self.hidden_size}, num_layers={self.num_layers}, "
+                f"output_size={self.output_size}{options}, dtype={self.dtype.name!r})")
+
+
+def _resolve_device(device: str) -> str:
+    check_choice("device", device, DEVICES)
+    if device == "cuda":
+        raise ValueError(
+            "device='cuda' is not available yet: tsrnn has no CUDA kernels so far; "
+            "use device='cpu' (or 'auto')"
+        )
+    return "cpu"
+
+
+def _param_layout(gates: int, input_size: int, hidden: int, layers: int, output_size: int):
+    """(name, start, shape) of every parameter in the flat vector, in the kernels' order."""
+    gh = gates * hidden
+    layout = []
+    start = 0
+    for k in range(layers):
+        n_in = input_size if k == 0 else hidden
+        for name, shape in ((f"weight_ih_l{k}", (gh, n_in)), (f"weight_hh_l{k}", (gh, hidden)),
+                            (f"bias_ih_l{k}", (gh,)), (f"bias_hh_l{k}", (gh,))):
+            layout.append((name, start, shape))
+            start += int(np.prod(shape))
+    layout.append(("head.weight", start, (output_size, hidden)))
+    start += output_size * hidden
+    layout.append(("head.bias", start, (output_size,)))
+    if start + output_size > MAX_PARAMETERS:
+        raise ValueError(
+            f"the network would have {start + output_size:,} parameters, more than the "
+            f"{MAX_PARAMETERS:,} tsrnn allows: lower hidden_size, num_layers or input_size"
+        )
+    return layout
