@@ -65,16 +65,26 @@ def test_rows_of_a_batch_are_independent(batch, time, layers, config):
         assert relative_error(net.forward(x[i:i + 1])[0], together[i]) <= 1e-12
 
 
-def test_gradient_of_a_sum_of_batches_is_the_weighted_sum():
-    """mse is a mean: the gradient of a batch is the mean of its halves' gradients."""
-    net = make_network("lstm", {}, num_layers=2)
+@pytest.mark.parametrize("batch", [6, 100])  # one slice; parallel slices of the batch
+def test_gradient_of_a_batch_is_the_mean_of_its_halves(cell_config, batch):
+    """mse is a mean: loss and gradients of a batch are the means of its halves'."""
+    net = make_network(*cell_config, num_layers=2)
     rng = np.random.default_rng(5)
-    x, y = rng.normal(size=(6, 4, 2)), rng.normal(size=(6, 2))
-    _, whole = net.loss_and_grad(x, y)
-    _, first = net.loss_and_grad(x[:3], y[:3])
-    _, second = net.loss_and_grad(x[3:], y[3:])
+    x, y = rng.normal(size=(batch, 4, 2)), rng.normal(size=(batch, 2))
+    h0 = rng.normal(size=(2, batch, 3))
+    half = batch // 2
+    loss, whole = net.loss_and_grad(x, y, h0=h0)
+    loss_1, first = net.loss_and_grad(x[:half], y[:half], h0=h0[:, :half])
+    loss_2, second = net.loss_and_grad(x[half:], y[half:], h0=h0[:, half:])
+    assert loss == pytest.approx((loss_1 + loss_2) / 2, rel=1e-12)
+    assert relative_error(net.forward(x, h0=h0)[half:], net.forward(x[half:], h0=h0[:, half:])) \
+        <= 1e-12
     for k in whole:
-        assert relative_error(whole[k], (first[k] + second[k]) / 2) <= 1e-12
+        if k == "h0":  # the state of each row: its halves, each scaled by its share
+            expected = np.concatenate([first[k], second[k]], axis=1) / 2
+        else:
+            expected = (first[k] + second[k]) / 2
+        assert relative_error(whole[k], expected) <= 1e-12, k
 
 
 def test_initial_states_change_the_output():

@@ -103,6 +103,8 @@ def test_matches_torch_on_random_shapes(cell, options, dtype, shape, loss):
     {"batch": 1, "time": 9, "input_size": 2, "hidden_size": 8, "num_layers": 3},
     {"batch": 7, "time": 1, "input_size": 3, "hidden_size": 5, "num_layers": 3},
     {"batch": 16, "time": 24, "input_size": 2, "hidden_size": 16, "num_layers": 2},
+    # large enough to run as parallel slices of the batch
+    {"batch": 70, "time": 5, "input_size": 2, "hidden_size": 4, "num_layers": 2},
 ])
 def test_matches_torch_on_edge_shapes_with_initial_states(cell, options, dtype, edge):
     shape = dict(edge, output_size=2, seed=3)

@@ -5,6 +5,18 @@ losses (`losses`), and the stack of layers with its head (`network`).
 """
 
 from .losses import LOSSES
-from .network import GRU, LSTM, RNN, n_gates, predict, value_and_grad
+from .network import (
+    GRU,
+    LSTM,
+    RNN,
+    n_gates,
+    predict,
+    predict_serial,
+    value_and_grad,
+    value_and_grad_serial,
+)
 
-__all__ = ["GRU", "LOSSES", "LSTM", "RNN", "n_gates", "predict", "value_and_grad"]
+__all__ = [
+    "GRU", "LOSSES", "LSTM", "RNN", "n_gates",
+    "predict", "predict_serial", "value_and_grad", "value_and_grad_serial",
+]

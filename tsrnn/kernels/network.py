@@ -10,6 +10,7 @@ What the forward saves for the backward, per layer l (see each cell's module for
 """
 
 import numpy as np
+from numba import njit, prange
 
 from .common import column_sums, kernel
 from .gru import gru_backward, gru_forward
@@ -131,21 +132,71 @@ def backward(cell, flag, theta, offsets, x, hs, aux, gates, dyhat, grad, dh0, da
 
 
 @kernel
-def predict(cell, flag, theta, offsets, x, h0, c0, out_size):
-    """Forward pass from scratch: x (T, B, I) time-major; return yhat (B, out_size)."""
+def predict_serial(cell, flag, theta, offsets, x, h0, c0, out_size):
+    """Forward pass from scratch on one thread: x (T, B, I) time-major; return yhat."""
     hs, aux, gates = allocate_state(cell, x.shape[0], h0, c0)
     return forward(cell, flag, theta, offsets, x, hs, aux, gates, out_size)
 
 
 @kernel
-def value_and_grad(cell, flag, loss, theta, offsets, x, y, h0, c0, grad, dh0, dc0):
-    """Forward, loss and backward in one call; return the loss, gradients written in place.
-
-    grad: like theta; dh0, dc0: like h0 (dc0 is left untouched unless the cell is an LSTM).
-    """
+def value_and_grad_serial(cell, flag, loss, theta, offsets, x, y, h0, c0, grad, dh0, dc0):
+    """Forward, loss and backward on one thread; return the loss, write the gradients."""
     hs, aux, gates = allocate_state(cell, x.shape[0], h0, c0)
     yhat = forward(cell, flag, theta, offsets, x, hs, aux, gates, y.shape[1])
     dyhat = np.empty_like(yhat)
     value = loss_and_grad(loss, yhat, y, dyhat)
     backward(cell, flag, theta, offsets, x, hs, aux, gates, dyhat, grad, dh0, dc0)
     return value
+
+
+# The batch is cut into n_chunks slices that run on parallel threads, each a whole forward (and
+# backward) with its own buffers. The caller fixes n_chunks from the batch size alone, so the
+# numbers never depend on the machine's thread count.
+parallel_kernel = njit(cache=True, error_model="numpy", nogil=True, parallel=True)
+
+
+@parallel_kernel
+def predict(cell, flag, theta, offsets, x, h0, c0, out_size, n_chunks):
+    """`predict_serial` on n_chunks slices of the batch in parallel."""
+    B = x.shape[1]
+    yhat = np.empty((B, out_size), x.dtype)
+    for chunk in prange(n_chunks):
+        lo = chunk * B // n_chunks
+        hi = (chunk + 1) * B // n_chunks
+        yhat[lo:hi] = predict_serial(
+            cell, flag, theta, offsets, np.ascontiguousarray(x[:, lo:hi]),
+            np.ascontiguousarray(h0[:, lo:hi]), np.ascontiguousarray(c0[:, lo:hi]), out_size,
+        )
+    return yhat
+
+
+@parallel_kernel
+def value_and_grad(cell, flag, loss, theta, offsets, x, y, h0, c0, grad, dh0, dc0, n_chunks):
+    """`value_and_grad_serial` on n_chunks slices of the batch in parallel.
+
+    grad: like theta; dh0, dc0: like h0 (dc0 is left untouched unless the cell is an LSTM).
+    The loss is a mean over the batch, so each slice's loss and gradients count with the
+    weight of its share of the rows.
+    """
+    B = x.shape[1]
+    values = np.zeros(n_chunks)
+    grads = np.zeros((n_chunks, theta.size), theta.dtype)
+    for chunk in prange(n_chunks):
+        lo = chunk * B // n_chunks
+        hi = (chunk + 1) * B // n_chunks
+        dh0_c = np.zeros((h0.shape[0], hi - lo, h0.shape[2]), h0.dtype)
+        dc0_c = np.zeros_like(dh0_c)
+        share = (hi - lo) / B
+        values[chunk] = share * value_and_grad_serial(
+            cell, flag, loss, theta, offsets, np.ascontiguousarray(x[:, lo:hi]),
+            np.ascontiguousarray(y[lo:hi]), np.ascontiguousarray(h0[:, lo:hi]),
+            np.ascontiguousarray(c0[:, lo:hi]), grads[chunk], dh0_c, dc0_c,
+        )
+        weight = theta.dtype.type(share)
+        grads[chunk] *= weight
+        dh0[:, lo:hi] = dh0_c * weight
+        dc0[:, lo:hi] = dc0_c * weight
+    grad[:] = grads[0]
+    for chunk in range(1, n_chunks):
+        grad += grads[chunk]
+    return values.sum()
