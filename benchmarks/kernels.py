@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import json
+import subprocess
 import sys
 from functools import partial
 from pathlib import Path
@@ -42,6 +44,7 @@ DTYPE = "float32"
 BATCH, STEPS, INPUTS, OUTPUTS = 64, 48, 1, 1
 TORCH_THREADS = 2
 GATES = {"rnn": 1, "lstm": 4, "gru": 3}
+KINDS = ("step", "predict")
 CASES = [("lstm", 16), ("lstm", 64), ("gru", 64), ("gru", 128), ("rnn", 64), ("rnn", 128)]
 STEP_TARGETS = {"lstm": 1.5, "gru": 2.0, "rnn": 2.0}
 FORWARD_TOLERANCE = 1e-4
@@ -158,7 +161,7 @@ def predict_contenders(net, rnn, head, torch, x):
 
 def run_cases(tsrnn, to_torch, torch, repeats: int, min_block_s: float):
     rows, met, noisy = [], [], []
-    for kind in ("step", "predict"):
+    for kind in KINDS:
         batch = BATCH if kind == "step" else 1
         for cell, hidden in CASES:
             net = make_net(tsrnn, cell, hidden)
@@ -233,6 +236,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="interleaved rounds per case (default 7; 3 with --quick)")
     parser.add_argument("--quick", action="store_true",
                         help="smoke test: fewer, shorter repeats (numbers not for quoting)")
+    parser.add_argument("--first-calls", action="store_true",
+                        help="only time the first calls (compilation) and print them as JSON")
     parser.add_argument("--output", type=Path, default=RESULTS_DIR / "kernels.md",
                         help="markdown report to write (default: %(default)s)")
     args = parser.parse_args(argv)
@@ -241,15 +246,22 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--repeats must be >= 1")
     min_block_s = 0.02 if args.quick else 0.1
 
-    # tsrnn first and alone, so that its import and first calls are timed cold.
-    import_s = time_once(lambda: importlib.import_module("tsrnn"))
-    tsrnn = sys.modules["tsrnn"]
+    if args.first_calls:
+        # in a process of its own: the import and first calls timed cold, and their float64
+        # runs kept away from the timed cases (after them, torch ran 10x slower here)
+        import_s = time_once(lambda: importlib.import_module("tsrnn"))
+        print(json.dumps({"import_s": import_s, "rows": first_calls(sys.modules["tsrnn"])}))
+        return 0
+    child = subprocess.run([sys.executable, __file__, "--first-calls"], check=True,
+                           capture_output=True, text=True)
+    cold = json.loads(child.stdout.strip().splitlines()[-1])
+    import_s, first = cold["import_s"], cold["rows"]
     print(f"import tsrnn: {import_s:.2f} s", flush=True)
-    first = first_calls(tsrnn)
     print(markdown_table(FIRST_HEADERS, first, "lllrl"), "\n", flush=True)
 
     import torch
 
+    import tsrnn
     from tsrnn.interop import to_torch
 
     torch.set_num_threads(TORCH_THREADS)
@@ -270,9 +282,10 @@ def main(argv: list[str] | None = None) -> int:
         ("First calls (compilation or cache loading)", "\n\n".join([
             f"`import tsrnn` (with numba): {import_s:.2f} s.",
             markdown_table(FIRST_HEADERS, first, "lllrl"),
-            "Timed before anything else in the process, in this order. The kernels take the "
-            "cell as a runtime argument, so one compilation (or cache load) per dtype serves "
-            "every cell; each time also includes one run at B=64, T=48.",
+            "Timed in a fresh process of their own, before anything else, in this order. "
+            "The kernels take the cell as a runtime argument, so one compilation "
+            "(or cache load) per dtype serves every cell; each time also includes one run "
+            "at B=64, T=48.",
         ])),
         ("Run", f"`{command_line()}`"
          + (" (quick smoke run: numbers not for quoting)." if args.quick else "")),
