@@ -46,10 +46,14 @@ def check_numeric_array(name: str, value, ndim: int, dtype: np.dtype) -> np.ndar
         raise ValueError(f"{name} must be {ndim}-dimensional, got shape {arr.shape}")
     if arr.size == 0:
         raise ValueError(f"{name} is empty (shape {arr.shape})")
-    if arr.dtype.kind == "f" and not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} contains NaN or infinity")
-    with np.errstate(over="ignore"):  # overflow is reported below, by name
-        cast = arr.astype(dtype, copy=False)
-    if not np.all(np.isfinite(cast)):
+    if arr.dtype == dtype:
+        cast = arr
+    else:
+        with np.errstate(over="ignore"):  # overflow is reported below, by name
+            cast = arr.astype(dtype)
+    # one pass on the cast array: NaN and inf survive the cast, overflow turns into inf
+    if not np.isfinite(cast).all():
+        if arr.dtype.kind == "f" and not np.isfinite(arr).all():
+            raise ValueError(f"{name} contains NaN or infinity")
         raise ValueError(f"{name} has values too large for {np.dtype(dtype).name}")
     return cast

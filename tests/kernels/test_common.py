@@ -1,9 +1,18 @@
-"""The float32 activations: Eigen's rational tanh and the sigmoid built on it."""
+"""Shared kernel pieces: the float32 activations (Eigen's rational tanh and the sigmoid on it)
+and the per-step product in its loop and BLAS forms."""
 
 import numpy as np
+import pytest
 from numba import njit
 
-from tsrnn.kernels.common import sigmoid, tanh
+from tsrnn.kernels.common import (
+    LOOP_MAX_COLUMNS,
+    LOOP_MAX_ROWS,
+    matmul_t,
+    product_operand,
+    sigmoid,
+    tanh,
+)
 
 
 @njit(cache=True)
@@ -34,3 +43,19 @@ def test_float64_activations_are_exact():
     _, t, s, tanh_ref, sigmoid_ref = _evaluate(np.float64)
     assert np.max(np.abs(t - tanh_ref)) < 1e-15
     assert np.max(np.abs(s - sigmoid_ref)) < 1e-15
+
+
+@pytest.mark.parametrize("rows, columns", [
+    (1, 1), (1, 7), (LOOP_MAX_ROWS, LOOP_MAX_COLUMNS),  # loop form (columns not a multiple of 4)
+    (LOOP_MAX_ROWS + 1, 6), (1, LOOP_MAX_COLUMNS + 1),  # BLAS form
+])
+def test_matmul_t_equals_a_times_w_transposed(rows, columns):
+    rng = np.random.default_rng(rows * 100 + columns)
+    a = rng.normal(size=(rows, columns))
+    w = rng.normal(size=(3 * columns + 1, columns))
+    w_t = product_operand(w, rows)
+    loop_form = rows <= LOOP_MAX_ROWS and columns <= LOOP_MAX_COLUMNS
+    assert (w_t.size > 0) == loop_form
+    out = np.full((rows, w.shape[0]), np.nan)
+    matmul_t(a, w, w_t, out)
+    np.testing.assert_allclose(out, a @ w.T, rtol=1e-13, atol=1e-13)

@@ -20,6 +20,8 @@ import numpy as np
 from .common import (
     column_sums,
     kernel,
+    matmul_t,
+    product_operand,
     project_inputs,
     project_inputs_backward,
     recurrent_weight_grads,
@@ -44,8 +46,9 @@ def gru_forward(x, w_ih, w_hh, b_ih, b_hh, hs, aux, gates, reset_after):
         bias[2 * H:] = b_ih[2 * H:]  # b_hn sits inside r * (...), not beside W_in x
         project_inputs(x, w_ih, bias, gates)
         hh = np.empty((B, 3 * H), hs.dtype)
+        w_hh_t = product_operand(w_hh, B)
         for t in range(T):
-            np.dot(hs[t], w_hh.T, hh)
+            matmul_t(hs[t], w_hh, w_hh_t, hh)
             a = gates[t]
             h_prev = hs[t]
             h = hs[t + 1]
@@ -67,19 +70,21 @@ def gru_forward(x, w_ih, w_hh, b_ih, b_hh, hs, aux, gates, reset_after):
         w_n = w_hh[2 * H:]
         hrz = np.empty((B, 2 * H), hs.dtype)
         hn = np.empty((B, H), hs.dtype)
+        w_rz_t = product_operand(w_rz, B)
+        w_n_t = product_operand(w_n, B)
         for t in range(T):
             a = gates[t]
             h_prev = hs[t]
             h = hs[t + 1]
             rh = aux[t + 1]
-            np.dot(h_prev, w_rz.T, hrz)
+            matmul_t(h_prev, w_rz, w_rz_t, hrz)
             for b in range(B):
                 for j in range(H):
                     r = sigmoid(a[b, j] + hrz[b, j])
                     a[b, j] = r
                     a[b, H + j] = sigmoid(a[b, H + j] + hrz[b, H + j])
                     rh[b, j] = r * h_prev[b, j]
-            np.dot(rh, w_n.T, hn)
+            matmul_t(rh, w_n, w_n_t, hn)
             for b in range(B):
                 for j in range(H):
                     z = a[b, H + j]

@@ -14,6 +14,8 @@ import numpy as np
 
 from .common import (
     kernel,
+    matmul_t,
+    product_operand,
     project_inputs,
     project_inputs_backward,
     recurrent_weight_grads,
@@ -34,8 +36,9 @@ def lstm_forward(x, w_ih, w_hh, b_ih, b_hh, hs, cs, gates, flag):
     H = w_hh.shape[1]
     project_inputs(x, w_ih, b_ih + b_hh, gates)
     hh = np.empty((B, 4 * H), hs.dtype)
+    w_hh_t = product_operand(w_hh, B)
     for t in range(T):
-        np.dot(hs[t], w_hh.T, hh)
+        matmul_t(hs[t], w_hh, w_hh_t, hh)
         a = gates[t]
         c_prev = cs[t]
         c = cs[t + 1]

@@ -9,7 +9,15 @@ from h_t itself (1 - h_t^2 for tanh, h_t > 0 for relu), so no pre-activation is 
 
 import numpy as np
 
-from .common import kernel, project_inputs, project_inputs_backward, recurrent_weight_grads, tanh
+from .common import (
+    kernel,
+    matmul_t,
+    product_operand,
+    project_inputs,
+    project_inputs_backward,
+    recurrent_weight_grads,
+    tanh,
+)
 
 
 @kernel
@@ -24,8 +32,9 @@ def rnn_forward(x, w_ih, w_hh, b_ih, b_hh, hs, aux, gates, relu):
     zero = hs.dtype.type(0.0)
     project_inputs(x, w_ih, b_ih + b_hh, gates)
     hh = np.empty((B, H), hs.dtype)
+    w_hh_t = product_operand(w_hh, B)
     for t in range(T):
-        np.dot(hs[t], w_hh.T, hh)
+        matmul_t(hs[t], w_hh, w_hh_t, hh)
         a = gates[t]
         h = hs[t + 1]
         for b in range(B):
