@@ -1,6 +1,6 @@
 """Checks of user input that raise a ValueError/TypeError naming the argument."""
 
-from numbers import Integral
+from numbers import Integral, Real
 
 import numpy as np
 
@@ -14,6 +14,20 @@ def check_int(name: str, value, minimum: int = 1) -> int:
     if value < minimum:
         raise ValueError(f"{name} must be >= {minimum}, got {value}")
     return int(value)
+
+
+def check_float(name: str, value, low: float, high: float, *, include_low: bool = True,
+                include_high: bool = True) -> float:
+    """Return ``value`` as a float, or raise if it is not a real number in the interval."""
+    if isinstance(value, bool) or not isinstance(value, Real):
+        raise TypeError(f"{name} must be a real number, got {value!r} ({type(value).__name__})")
+    value = float(value)
+    above = value > low if not include_low else value >= low
+    below = value < high if not include_high else value <= high
+    if not (above and below):
+        interval = f"{'[' if include_low else '('}{low:g}, {high:g}{']' if include_high else ')'}"
+        raise ValueError(f"{name} must be in {interval}, got {value!r}")
+    return value
 
 
 def check_choice(name: str, value, choices):

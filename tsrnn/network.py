@@ -6,12 +6,20 @@ of the network's dtype) and picks the kernels to run.
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 import scipy.linalg.cython_blas  # noqa: F401  (loads the BLAS that Numba's np.dot calls)
 from threadpoolctl import ThreadpoolController
 
 from . import kernels
-from ._validation import check_choice, check_float_dtype, check_int, check_numeric_array
+from ._validation import (
+    check_choice,
+    check_float,
+    check_float_dtype,
+    check_int,
+    check_numeric_array,
+)
 
 CELLS = {"rnn": kernels.RNN, "lstm": kernels.LSTM, "gru": kernels.GRU}
 NONLINEARITIES = ("tanh", "relu")
@@ -19,15 +27,103 @@ DEVICES = ("cpu", "cuda", "auto")
 # Refuse sizes whose parameters alone would not fit in memory, before allocating anything.
 MAX_PARAMETERS = 2**31
 
-# Created after scipy's BLAS is loaded, so that its limit reaches the kernels' BLAS calls.
-_threadpools = ThreadpoolController()
+# Found after scipy's BLAS is loaded, so that the limit reaches the kernels' BLAS calls.
+_BLAS = ThreadpoolController().select(user_api="blas").lib_controllers
 
 
-def _single_threaded_blas():
-    """BLAS on one thread while the parallel kernels run: each of their threads calls BLAS,
-    and BLAS threads on top would oversubscribe the cores. Serial kernels leave BLAS as the
-    user set it (the limit costs ~5 us a call, a quarter of a one-window predict)."""
-    return _threadpools.limit(limits=1, user_api="blas")
+class _SingleThreadedBlas:
+    """BLAS on one thread while a kernel runs, as the user had it after.
+
+    The kernels call BLAS once per time step on small matrices: BLAS threads there cost more
+    than they bring (measured: a 2-layer LSTM step, B=32, H=32, ran 8x slower with 2 BLAS
+    threads), and inside the parallel kernels they would oversubscribe the cores. This talks
+    to threadpoolctl's library controllers directly: its ``limit()`` context costs ~5 us,
+    a third of a one-window predict.
+    """
+
+    def __enter__(self):
+        self._before = [lib.num_threads for lib in _BLAS]
+        for lib, n in zip(_BLAS, self._before, strict=True):
+            if n != 1:
+                lib.set_num_threads(1)
+
+    def __exit__(self, *exc_info):
+        for lib, n in zip(_BLAS, self._before, strict=True):
+            if n != 1:
+                lib.set_num_threads(n)
+
+
+class Optimizer:
+    """An optimizer for `RecurrentNetwork.train_epoch`, with its state (moment buffers).
+
+    Each follows PyTorch's formulation (torch.optim.SGD, Adam, AdamW, RMSprop); see
+    `tsrnn.kernels.optim`. The buffers are created on first use, for one network; use a new
+    Optimizer for another network.
+
+    Parameters
+    ----------
+    name : {"adam", "adamw", "sgd", "rmsprop"}
+    learning_rate : float
+        Step size; may be changed between epochs (a learning-rate schedule).
+    beta1, beta2 : float
+        Adam's moment decays; beta2 is also RMSprop's smoothing constant alpha. ``None``
+        takes PyTorch's defaults: 0.9, and 0.999 (adam, adamw) or 0.99 (rmsprop).
+    eps : float
+        Added to the denominator (adam, adamw, rmsprop).
+    momentum : float
+        Momentum of sgd and rmsprop.
+    nesterov : bool
+        Nesterov momentum (sgd; needs momentum > 0).
+    weight_decay : float
+        L2 penalty added to the gradient, or decoupled decay for adamw.
+    """
+
+    def __init__(
+        self,
+        name: str = "adam",
+        learning_rate: float = 1e-3,
+        *,
+        beta1: float = 0.9,
+        beta2: float | None = None,
+        eps: float = 1e-8,
+        momentum: float = 0.0,
+        nesterov: bool = False,
+        weight_decay: float = 0.0,
+    ):
+        self.name = check_choice("optimizer", name, kernels.OPTIMIZERS)
+        self.learning_rate = check_float("learning_rate", learning_rate, 0.0, np.inf,
+                                         include_low=False)
+        if beta2 is None:
+            beta2 = 0.99 if name == "rmsprop" else 0.999
+        self.beta1 = check_float("beta1", beta1, 0.0, 1.0, include_high=False)
+        self.beta2 = check_float("beta2", beta2, 0.0, 1.0, include_high=False)
+        self.eps = check_float("eps", eps, 0.0, np.inf, include_low=False)
+        self.momentum = check_float("momentum", momentum, 0.0, np.inf)
+        if nesterov and (name != "sgd" or self.momentum == 0):
+            raise ValueError("nesterov=True needs optimizer 'sgd' with momentum > 0")
+        self.nesterov = bool(nesterov)
+        self.weight_decay = check_float("weight_decay", weight_decay, 0.0, np.inf)
+        self._buffers = None
+
+    @property
+    def _code(self) -> int:
+        return kernels.OPTIMIZERS[self.name]
+
+    def _state_for(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(m, v, step), created on first use for theta's size and dtype."""
+        if self._buffers is None:
+            self._buffers = (np.zeros_like(theta), np.zeros_like(theta), np.zeros(1, np.int64))
+        m, _, _ = self._buffers
+        if m.shape != theta.shape or m.dtype != theta.dtype:
+            raise ValueError("this Optimizer already holds the state of another network")
+        return self._buffers
+
+    def _hyper(self, clip_norm: float | None) -> np.ndarray:
+        """The kernel's hyper-parameter vector (order: tsrnn.kernels.optim's LR .. CLIP_NORM)."""
+        lr = check_float("learning_rate", self.learning_rate, 0.0, np.inf, include_low=False)
+        return np.array([lr, self.beta1, self.beta2, self.eps, self.momentum,
+                         float(self.nesterov), self.weight_decay,
+                         np.inf if clip_norm is None else clip_norm])
 
 
 class RecurrentNetwork:
@@ -154,10 +250,10 @@ class RecurrentNetwork:
         x_tm, h0, c0 = self._inputs(x, h0, c0)
         args = (self._cell_code, self._flag, self.theta, self._offsets, x_tm, h0, c0,
                 self.output_size)
-        n_chunks = _n_chunks(x_tm.shape[1])
-        if n_chunks == 1:  # no thread launch for a small batch (one window: ~100 us saved)
-            return kernels.predict_serial(*args)
-        with _single_threaded_blas():
+        n_chunks = kernels.n_chunks(x_tm.shape[1])
+        with self._blas_guard(x_tm.shape[1]):
+            if n_chunks == 1:  # no thread launch for a small batch (one window: ~100 us saved)
+                return kernels.predict_serial(*args)
             return kernels.predict(*args, n_chunks)
 
     def loss_and_grad(self, x, y, loss: str = "mse", h0=None, c0=None):
@@ -186,16 +282,19 @@ class RecurrentNetwork:
         check_choice("loss", loss, kernels.LOSSES)
         x_tm, h0_arr, c0_arr = self._inputs(x, h0, c0)
         y_arr = self._targets(y, x_tm.shape[1], loss)
+        batch = x_tm.shape[1]
         grad = np.empty_like(self.theta)
         dh0 = np.empty_like(h0_arr)
         dc0 = np.zeros_like(c0_arr)
-        args = (self._cell_code, self._flag, kernels.LOSSES[loss], self.theta,
-                self._offsets, x_tm, y_arr, h0_arr, c0_arr, grad, dh0, dc0)
-        n_chunks = _n_chunks(x_tm.shape[1])
-        if n_chunks == 1:
-            value = kernels.value_and_grad_serial(*args)
-        else:
-            with _single_threaded_blas():
+        weights = np.full(batch, 1.0 / batch, self.dtype)
+        no_drop = np.empty((0, 0, 0, 0), self.dtype)
+        args = (self._cell_code, self._flag, kernels.LOSSES[loss], self.theta, self._offsets,
+                x_tm, y_arr, weights, no_drop, h0_arr, c0_arr, grad, dh0, dc0)
+        n_chunks = kernels.n_chunks(batch)
+        with _SingleThreadedBlas():
+            if n_chunks == 1:
+                value = kernels.value_and_grad_serial(*args)
+            else:
                 value = kernels.value_and_grad(*args, n_chunks)
         grads = self._views(grad)
         if h0 is not None:
@@ -203,6 +302,95 @@ class RecurrentNetwork:
         if c0 is not None:
             grads["c0"] = dc0
         return float(value), grads
+
+    def train_epoch(
+        self,
+        x,
+        y,
+        optimizer: Optimizer,
+        *,
+        loss: str = "mse",
+        batch_size: int = 32,
+        shuffle: bool = True,
+        seed: int = 0,
+        dropout: float = 0.0,
+        clip_norm: float | None = None,
+        sample_weight=None,
+    ) -> float:
+        """One pass over (x, y) in mini-batches, updating the parameters in place.
+
+        The whole epoch (shuffle, batches, dropout masks, forward, backward, clipping, the
+        optimizer step) is one Numba call.
+
+        Parameters
+        ----------
+        x, y, loss
+            As in `loss_and_grad` (no initial states: each batch starts from zeros).
+        optimizer : Optimizer
+            Its moment buffers carry over from one epoch to the next.
+        batch_size : int
+            Rows per mini-batch; the last one may be smaller.
+        shuffle : bool
+            Visit the rows in a random order drawn from ``seed``.
+        seed : int
+            Seed of the shuffle and of the dropout masks; give each epoch its own.
+        dropout : float in [0, 1)
+            Probability of zeroing each output of a layer that feeds another layer (as
+            PyTorch's ``dropout=``); the survivors are scaled by 1 / (1 - dropout).
+        clip_norm : float, optional
+            Rescale each batch's gradient to this global norm when it is larger.
+        sample_weight : array-like of shape (batch,), optional
+            Non-negative weight of each row in the loss (each batch's loss is the weighted
+            mean over its rows).
+
+        Returns
+        -------
+        float
+            Mean training loss of the epoch's batches, each row counted with its weight.
+
+        Raises
+        ------
+        FloatingPointError
+            When a loss or a gradient is not finite (training diverged). The parameters and
+            the optimizer's state are then put back as they were before this epoch.
+        """
+        check_choice("loss", loss, kernels.LOSSES)
+        if not isinstance(optimizer, Optimizer):
+            raise TypeError(f"optimizer must be a tsrnn.network.Optimizer, got {optimizer!r}")
+        batch_size = check_int("batch_size", batch_size)
+        seed = check_int("seed", seed, minimum=0)
+        dropout = check_float("dropout", dropout, 0.0, 1.0, include_high=False)
+        if clip_norm is not None:
+            clip_norm = check_float("clip_norm", clip_norm, 0.0, np.inf, include_low=False)
+        x_tm, _, _ = self._inputs(x, None, None)
+        n = x_tm.shape[1]
+        y_arr = self._targets(y, n, loss)
+        weights = _sample_weights(sample_weight, n, self.dtype)
+        state = optimizer._state_for(self.theta)
+        saved = [self.theta.copy()] + [a.copy() for a in state]
+        hyper = optimizer._hyper(clip_norm)
+        args = (self._cell_code, self._flag, kernels.LOSSES[loss], self.theta, self._offsets,
+                x_tm, y_arr, weights, batch_size, bool(shuffle), seed, dropout,
+                self.num_layers, self.hidden_size, optimizer._code, *state, hyper)
+        with _SingleThreadedBlas():
+            value = kernels.train_epoch(*args)
+        if not np.isfinite(value):
+            for current, before in zip([self.theta, *state], saved, strict=True):
+                current[...] = before
+            raise FloatingPointError(
+                "training diverged: a loss or gradient became NaN or infinite; the weights are "
+                "back to what they were before this epoch. Lower the learning rate, or clip "
+                "the gradients (clip_norm)."
+            )
+        return float(value)
+
+    def _blas_guard(self, batch: int):
+        """`_SingleThreadedBlas` unless the kernels call BLAS only a few times for this batch
+        (a small one, whose per-step products are loops): then it would cost more than it
+        saves."""
+        if batch <= kernels.LOOP_MAX_ROWS and self.hidden_size <= kernels.LOOP_MAX_COLUMNS:
+            return contextlib.nullcontext()
+        return _SingleThreadedBlas()
 
     # -- input checks ----------------------------------------------------------------------
 
@@ -256,12 +444,16 @@ class RecurrentNetwork:
                 f"output_size={self.output_size}{options}, dtype={self.dtype.name!r})")
 
 
-def _n_chunks(batch: int) -> int:
-    """Slices of the batch that the kernels run in parallel: one per 32 rows, at most 8.
-
-    A function of the batch size alone, never of the machine, so that the same data give the
-    same bits on any number of cores (slices change the order of the gradient sums)."""
-    return int(min(max(batch // 32, 1), 8))
+def _sample_weights(sample_weight, n: int, dtype: np.dtype) -> np.ndarray:
+    """Checked per-row weights (ones when not given)."""
+    if sample_weight is None:
+        return np.ones(n, dtype)
+    w = check_numeric_array("sample_weight", sample_weight, 1, dtype)
+    if w.shape[0] != n:
+        raise ValueError(f"sample_weight has {w.shape[0]} values for {n} rows")
+    if (w < 0).any() or w.sum() <= 0:
+        raise ValueError("sample_weight must be non-negative with a positive sum")
+    return np.ascontiguousarray(w)
 
 
 def _resolve_device(device: str) -> str:

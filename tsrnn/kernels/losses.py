@@ -1,4 +1,5 @@
-"""Losses on the head's output and their gradients, each a mean as in PyTorch's defaults.
+"""Losses on the head's output and their gradients: weighted means, PyTorch's defaults for
+equal weights.
 
     mse            mean over all elements of (yhat - y)^2                  torch.nn.MSELoss()
     mae            mean of |yhat - y|                                       torch.nn.L1Loss()
@@ -16,17 +17,20 @@ LOSSES = {"mse": MSE, "mae": MAE, "huber": HUBER, "cross_entropy": CROSS_ENTROPY
 
 
 @kernel
-def loss_and_grad(loss, yhat, y, dyhat):
+def loss_and_grad(loss, yhat, y, w, dyhat):
     """Return the loss (a float64) and write its gradient with respect to yhat into dyhat.
 
-    yhat, y, dyhat: (B, K) of one dtype; loss: one of MSE, MAE, HUBER, CROSS_ENTROPY.
+    yhat, y, dyhat: (B, K) of one dtype; loss: one of MSE, MAE, HUBER, CROSS_ENTROPY;
+    w: (B,) row weights. The loss is ``sum_b w_b * loss_b``, where loss_b is row b's mean over
+    its K elements (its cross-entropy, for CROSS_ENTROPY): with ``w = 1 / B`` it is PyTorch's
+    mean. A batch cut into slices passes each slice its rows' weights (summing to one over the
+    whole batch), so that the slices' losses and gradients add up to the batch's.
     """
     B, K = yhat.shape
     one = yhat.dtype.type(1.0)
     zero = yhat.dtype.type(0.0)
     total = 0.0  # accumulated in float64: one number, not a hot loop
     if loss == CROSS_ENTROPY:
-        scale = one / yhat.dtype.type(B)
         for b in range(B):
             m = yhat[b, 0]
             for k in range(1, K):
@@ -37,29 +41,33 @@ def loss_and_grad(loss, yhat, y, dyhat):
                 s += np.exp(yhat[b, k] - m)
                 y_sum += y[b, k]
             log_s = np.log(s)
+            row = 0.0
             for k in range(K):
                 z = yhat[b, k] - m
-                total += y[b, k] * (log_s - z)
-                dyhat[b, k] = (np.exp(z) / s * y_sum - y[b, k]) * scale
-        return total / B
-    scale = one / yhat.dtype.type(B * K)
+                row += y[b, k] * (log_s - z)
+                dyhat[b, k] = (np.exp(z) / s * y_sum - y[b, k]) * w[b]
+            total += w[b] * row
+        return total
     two = yhat.dtype.type(2.0)
     half = yhat.dtype.type(0.5)
+    k_inv = one / yhat.dtype.type(K)
     for b in range(B):
+        scale = w[b] * k_inv
+        row = 0.0
         for k in range(K):
             d = yhat[b, k] - y[b, k]
             if loss == MSE:
-                total += d * d
+                row += d * d
                 dyhat[b, k] = two * d * scale
             elif loss == MAE:
-                total += abs(d)
+                row += abs(d)
                 dyhat[b, k] = np.sign(d) * scale
             else:
                 if abs(d) < one:
-                    total += half * d * d
+                    row += half * d * d
                     dyhat[b, k] = d * scale
                 else:
-                    total += abs(d) - half
+                    row += abs(d) - half
                     dyhat[b, k] = np.sign(d) * scale
-    return total / (B * K)
-
+        total += w[b] * row / K
+    return total

@@ -7,6 +7,10 @@ array.
 
 What the forward saves for the backward, per layer l (see each cell's module for its meaning):
 ``hs[l]`` (T + 1, B, H), ``aux[l]`` (T + 1, B, H) for LSTM and GRU, ``gates[l]`` (T, B, G*H).
+
+Dropout between layers (PyTorch's ``dropout=``) comes in as ``drop`` (L - 1, T, B, H): layer
+l > 0 reads ``hs[l - 1, 1:] * drop[l - 1]``, the mask already scaled by 1 / (1 - p). An empty
+``drop`` (size 0) means none. The backward recomputes the masked input rather than storing it.
 """
 
 import numpy as np
@@ -67,18 +71,37 @@ def allocate_state(cell, T, h0, c0):
 
 
 @kernel
-def forward(cell, flag, theta, offsets, x, hs, aux, gates, out_size):
+def n_chunks(batch):
+    """Slices of a batch that run in parallel: one per 32 rows, at most 8.
+
+    A function of the batch size alone, never of the machine, so that the same data give the
+    same bits on any number of cores (slices change the order of the gradient sums)."""
+    return min(max(batch // 32, 1), 8)
+
+
+@kernel
+def layer_input(x, hs, drop, layer):
+    """What layer ``layer`` reads: x for the first, the layer below's (masked) outputs after."""
+    if layer == 0:
+        return x
+    if drop.size == 0:
+        return hs[layer - 1, 1:]
+    return hs[layer - 1, 1:] * drop[layer - 1]
+
+
+@kernel
+def forward(cell, flag, theta, offsets, x, hs, aux, gates, out_size, drop):
     """Run every layer and the head; return yhat (B, out_size).
 
     x: (T, B, I) time-major; hs, aux, gates: from `allocate_state`, filled here;
-    flag: the cell's option (relu for RNN, reset_after for GRU).
+    flag: the cell's option (relu for RNN, reset_after for GRU); drop: dropout masks or empty.
     """
     T, B, n_in = x.shape
     L = hs.shape[0]
     H = hs.shape[3]
     gh = gates.shape[3]
     for layer in range(L):
-        inp = x if layer == 0 else hs[layer - 1, 1:]
+        inp = layer_input(x, hs, drop, layer)
         w_ih, w_hh, b_ih, b_hh = layer_params(theta, offsets, layer, H, inp.shape[2], gh)
         if cell == LSTM:
             lstm_forward(inp, w_ih, w_hh, b_ih, b_hh, hs[layer], aux[layer], gates[layer], flag)
@@ -96,7 +119,7 @@ def forward(cell, flag, theta, offsets, x, hs, aux, gates, out_size):
 
 
 @kernel
-def backward(cell, flag, theta, offsets, x, hs, aux, gates, dyhat, grad, dh0, daux0):
+def backward(cell, flag, theta, offsets, x, hs, aux, gates, drop, dyhat, grad, dh0, daux0):
     """Backward of `forward` from dyhat (B, O): write the gradient of every parameter into
     ``grad`` (theta's layout), and those of h0 and c0 into dh0, daux0 (L, B, H)."""
     T, B, n_in = x.shape
@@ -112,7 +135,7 @@ def backward(cell, flag, theta, offsets, x, hs, aux, gates, dyhat, grad, dh0, da
     np.dot(dyhat, w, dtop[T - 1])
     dgates = np.empty((T, B, gh), x.dtype)
     for layer in range(L - 1, -1, -1):
-        inp = x if layer == 0 else hs[layer - 1, 1:]
+        inp = layer_input(x, hs, drop, layer)
         n_layer_in = inp.shape[2]
         w_ih, w_hh, _, _ = layer_params(theta, offsets, layer, H, n_layer_in, gh)
         dw_ih, dw_hh, db_ih, db_hh = layer_params(grad, offsets, layer, H, n_layer_in, gh)
@@ -128,24 +151,27 @@ def backward(cell, flag, theta, offsets, x, hs, aux, gates, dyhat, grad, dh0, da
         else:
             rnn_backward(inp, w_ih, w_hh, *args_h, dw_ih, dw_hh, db_ih, db_hh,
                          dh0[layer], daux0[layer], dx, flag)
-        dtop = dx
+        dtop = dx if layer == 0 or drop.size == 0 else dx * drop[layer - 1]
 
 
 @kernel
 def predict_serial(cell, flag, theta, offsets, x, h0, c0, out_size):
     """Forward pass from scratch on one thread: x (T, B, I) time-major; return yhat."""
     hs, aux, gates = allocate_state(cell, x.shape[0], h0, c0)
-    return forward(cell, flag, theta, offsets, x, hs, aux, gates, out_size)
+    no_drop = np.empty((0, 0, 0, 0), x.dtype)
+    return forward(cell, flag, theta, offsets, x, hs, aux, gates, out_size, no_drop)
 
 
 @kernel
-def value_and_grad_serial(cell, flag, loss, theta, offsets, x, y, h0, c0, grad, dh0, dc0):
-    """Forward, loss and backward on one thread; return the loss, write the gradients."""
+def value_and_grad_serial(cell, flag, loss, theta, offsets, x, y, w, drop, h0, c0,
+                          grad, dh0, dc0):
+    """Forward, loss (rows weighted by w) and backward on one thread; return the loss,
+    write the gradients."""
     hs, aux, gates = allocate_state(cell, x.shape[0], h0, c0)
-    yhat = forward(cell, flag, theta, offsets, x, hs, aux, gates, y.shape[1])
+    yhat = forward(cell, flag, theta, offsets, x, hs, aux, gates, y.shape[1], drop)
     dyhat = np.empty_like(yhat)
-    value = loss_and_grad(loss, yhat, y, dyhat)
-    backward(cell, flag, theta, offsets, x, hs, aux, gates, dyhat, grad, dh0, dc0)
+    value = loss_and_grad(loss, yhat, y, w, dyhat)
+    backward(cell, flag, theta, offsets, x, hs, aux, gates, drop, dyhat, grad, dh0, dc0)
     return value
 
 
@@ -171,12 +197,12 @@ def predict(cell, flag, theta, offsets, x, h0, c0, out_size, n_chunks):
 
 
 @parallel_kernel
-def value_and_grad(cell, flag, loss, theta, offsets, x, y, h0, c0, grad, dh0, dc0, n_chunks):
+def value_and_grad(cell, flag, loss, theta, offsets, x, y, w, drop, h0, c0, grad, dh0, dc0,
+                   n_chunks):
     """`value_and_grad_serial` on n_chunks slices of the batch in parallel.
 
     grad: like theta; dh0, dc0: like h0 (dc0 is left untouched unless the cell is an LSTM).
-    The loss is a mean over the batch, so each slice's loss and gradients count with the
-    weight of its share of the rows.
+    w sums to one over the whole batch, so the slices' losses and gradients simply add up.
     """
     B = x.shape[1]
     values = np.zeros(n_chunks)
@@ -184,18 +210,17 @@ def value_and_grad(cell, flag, loss, theta, offsets, x, y, h0, c0, grad, dh0, dc
     for chunk in prange(n_chunks):
         lo = chunk * B // n_chunks
         hi = (chunk + 1) * B // n_chunks
+        drop_c = np.ascontiguousarray(drop[:, :, lo:hi]) if drop.size else drop
         dh0_c = np.zeros((h0.shape[0], hi - lo, h0.shape[2]), h0.dtype)
         dc0_c = np.zeros_like(dh0_c)
-        share = (hi - lo) / B
-        values[chunk] = share * value_and_grad_serial(
+        values[chunk] = value_and_grad_serial(
             cell, flag, loss, theta, offsets, np.ascontiguousarray(x[:, lo:hi]),
-            np.ascontiguousarray(y[lo:hi]), np.ascontiguousarray(h0[:, lo:hi]),
-            np.ascontiguousarray(c0[:, lo:hi]), grads[chunk], dh0_c, dc0_c,
+            np.ascontiguousarray(y[lo:hi]), w[lo:hi], drop_c,
+            np.ascontiguousarray(h0[:, lo:hi]), np.ascontiguousarray(c0[:, lo:hi]),
+            grads[chunk], dh0_c, dc0_c,
         )
-        weight = theta.dtype.type(share)
-        grads[chunk] *= weight
-        dh0[:, lo:hi] = dh0_c * weight
-        dc0[:, lo:hi] = dc0_c * weight
+        dh0[:, lo:hi] = dh0_c
+        dc0[:, lo:hi] = dc0_c
     grad[:] = grads[0]
     for chunk in range(1, n_chunks):
         grad += grads[chunk]
