@@ -1,8 +1,7 @@
-"""Quickstart: train a small LSTM on a noisy sine wave with tsrnn's kernels.
+"""Quickstart: an LSTM regressor on windows of a noisy sine wave, scikit-learn style.
 
-tsrnn's estimators (with their own optimizers and early stopping) come later; this shows the
-building block under them: ``RecurrentNetwork.loss_and_grad`` gives the loss and every gradient
-(backpropagation through time in Numba), and a few lines of Adam train it.
+Training runs in Numba, one call per epoch (Adam, mini-batches, backpropagation through time);
+the estimator works in a Pipeline like any scikit-learn model.
 
     python examples/quickstart.py
 """
@@ -10,52 +9,44 @@ building block under them: ``RecurrentNetwork.loss_and_grad`` gives the loss and
 import time
 
 import numpy as np
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 
 import tsrnn
 
-WINDOW, HIDDEN, STEPS, LEARNING_RATE = 24, 16, 300, 1e-2
+WINDOW = 24
 
 
 def sine_windows(n_points=600, seed=0):
-    """Input windows (n, WINDOW, 1) of a noisy sine wave and the value after each."""
+    """Input windows (n, WINDOW) of a noisy sine wave and the value after each."""
     rng = np.random.default_rng(seed)
     t = np.arange(n_points)
     series = np.sin(2 * np.pi * t / 25) + 0.1 * rng.normal(size=n_points)
     windows = np.lib.stride_tricks.sliding_window_view(series, WINDOW + 1)
-    return windows[:, :WINDOW, None], windows[:, WINDOW:]
-
-
-def adam(net, x, y, steps, lr, beta1=0.9, beta2=0.999, eps=1e-8):
-    """Plain full-batch Adam on the flat parameter vector; returns the loss curve."""
-    m = np.zeros_like(net.theta)
-    v = np.zeros_like(net.theta)
-    losses = []
-    for step in range(1, steps + 1):
-        loss, grads = net.loss_and_grad(x, y)
-        g = np.concatenate([grads[name].ravel() for name in net.params])
-        m = beta1 * m + (1 - beta1) * g
-        v = beta2 * v + (1 - beta2) * g * g
-        m_hat, v_hat = m / (1 - beta1**step), v / (1 - beta2**step)
-        net.theta -= (lr * m_hat / (np.sqrt(v_hat) + eps)).astype(net.theta.dtype)
-        losses.append(loss)
-    return losses
+    return windows[:, :WINDOW], windows[:, WINDOW]
 
 
 def main():
-    x, y = sine_windows()
-    split = int(0.8 * len(x))
-    net = tsrnn.RecurrentNetwork("lstm", input_size=1, hidden_size=HIDDEN, random_state=0)
-    print(net)
+    X, y = sine_windows()
+    split = int(0.8 * len(X))
+    model = make_pipeline(
+        StandardScaler(),
+        tsrnn.LSTMRegressor(hidden_size=16, learning_rate=1e-2, early_stopping=True,
+                            random_state=0),
+    )
     start = time.perf_counter()
-    losses = adam(net, x[:split], y[:split], STEPS, LEARNING_RATE)
+    model.fit(X[:split], y[:split])
     seconds = time.perf_counter() - start
-    print(f"trained {STEPS} full-batch Adam steps on {split} windows in {seconds:.1f} s "
-          f"(first call includes Numba compilation unless cached)")
-    print(f"training MSE: first step {losses[0]:.4f}, last step {losses[-1]:.4f}")
-    test_mse = float(np.mean((net.forward(x[split:]) - y[split:]) ** 2))
+    lstm = model[-1]
+    print(model)
+    print(f"trained {lstm.n_iter_} epochs on {split} windows in {seconds:.1f} s "
+          f"(includes Numba compilation unless cached)")
+    print(f"training loss: first epoch {lstm.loss_curve_[0]:.4f}, "
+          f"last {lstm.loss_curve_[-1]:.4f}")
+    test_mse = float(np.mean((model.predict(X[split:]) - y[split:]) ** 2))
     print(f"held-out MSE: {test_mse:.4f} (noise variance 0.0100)")
     print("next value of the last 5 held-out windows (prediction vs truth):")
-    for pred, true in zip(net.forward(x[-5:])[:, 0], y[-5:, 0], strict=True):
+    for pred, true in zip(model.predict(X[-5:]), y[-5:], strict=True):
         print(f"  {pred:+.3f}  {true:+.3f}")
 
 

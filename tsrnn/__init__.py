@@ -1,7 +1,18 @@
 """tsrnn: recurrent networks for time-series forecasting on Numba kernels."""
 
+from .estimators import (
+    GRUClassifier,
+    GRURegressor,
+    LSTMClassifier,
+    LSTMRegressor,
+    RNNClassifier,
+    RNNRegressor,
+)
 from .network import RecurrentNetwork
 
 __version__ = "0.1.0"
 
-__all__ = ["RecurrentNetwork", "__version__"]
+__all__ = [
+    "GRUClassifier", "GRURegressor", "LSTMClassifier", "LSTMRegressor", "RNNClassifier",
+    "RNNRegressor", "RecurrentNetwork", "__version__",
+]

@@ -7,9 +7,11 @@ of the network's dtype) and picks the kernels to run.
 from __future__ import annotations
 
 import contextlib
+import warnings
 
 import numpy as np
 import scipy.linalg.cython_blas  # noqa: F401  (loads the BLAS that Numba's np.dot calls)
+from numba.core.errors import NumbaPerformanceWarning
 from threadpoolctl import ThreadpoolController
 
 from . import kernels
@@ -372,9 +374,15 @@ class RecurrentNetwork:
         args = (self._cell_code, self._flag, kernels.LOSSES[loss], self.theta, self._offsets,
                 x_tm, y_arr, weights, batch_size, bool(shuffle), seed, dropout,
                 self.num_layers, self.hidden_size, optimizer._code, *state, hyper)
-        with _SingleThreadedBlas():
+        with _SingleThreadedBlas(), warnings.catch_warnings():
+            # train_epoch is a parallel kernel only to be cached safely (see
+            # kernels.common.parallel_kernel); Numba warns, at compile time, that it has
+            # nothing of its own to run in parallel.
+            warnings.filterwarnings("ignore", r"\s*The keyword argument 'parallel=True'",
+                                    NumbaPerformanceWarning)
             value = kernels.train_epoch(*args)
-        if not np.isfinite(value):
+        # a last step can overflow the weights with a finite loss: check them too
+        if not (np.isfinite(value) and np.isfinite(self.theta).all()):
             for current, before in zip([self.theta, *state], saved, strict=True):
                 current[...] = before
             raise FloatingPointError(

@@ -18,6 +18,8 @@ activations) and, in ``aux[t + 1]``, ``W_hn h_{t-1} + b_hn`` (reset_after) or ``
 import numpy as np
 
 from .common import (
+    add_sigmoid,
+    add_tanh,
     column_sums,
     kernel,
     matmul_t,
@@ -25,9 +27,15 @@ from .common import (
     project_inputs,
     project_inputs_backward,
     recurrent_weight_grads,
-    sigmoid,
-    tanh,
 )
+
+
+@kernel
+def update_hidden(ab, h_prev, h, H, one):
+    """``h = (1 - z) * n + z * h_prev`` from one row of activated gates (r, z, n)."""
+    for j in range(H):
+        z = ab[H + j]
+        h[j] = (one - z) * ab[2 * H + j] + z * h_prev[j]
 
 
 @kernel
@@ -46,24 +54,19 @@ def gru_forward(x, w_ih, w_hh, b_ih, b_hh, hs, aux, gates, reset_after):
         bias[2 * H:] = b_ih[2 * H:]  # b_hn sits inside r * (...), not beside W_in x
         project_inputs(x, w_ih, bias, gates)
         hh = np.empty((B, 3 * H), hs.dtype)
+        rhn = np.empty(H, hs.dtype)
         w_hh_t = product_operand(w_hh, B)
         for t in range(T):
             matmul_t(hs[t], w_hh, w_hh_t, hh)
-            a = gates[t]
-            h_prev = hs[t]
-            h = hs[t + 1]
-            hn = aux[t + 1]
             for b in range(B):
+                ab = gates[t, b]
+                hnb = aux[t + 1, b]
+                add_sigmoid(ab[: 2 * H], hh[b, : 2 * H])  # r, z
                 for j in range(H):
-                    r = sigmoid(a[b, j] + hh[b, j])
-                    z = sigmoid(a[b, H + j] + hh[b, H + j])
-                    hnv = hh[b, 2 * H + j] + b_hh[2 * H + j]
-                    n = tanh(a[b, 2 * H + j] + r * hnv)
-                    a[b, j] = r
-                    a[b, H + j] = z
-                    a[b, 2 * H + j] = n
-                    hn[b, j] = hnv
-                    h[b, j] = (one - z) * n + z * h_prev[b, j]
+                    hnb[j] = hh[b, 2 * H + j] + b_hh[2 * H + j]
+                    rhn[j] = ab[j] * hnb[j]
+                add_tanh(ab[2 * H:], rhn)  # n
+                update_hidden(ab, hs[t, b], hs[t + 1, b], H, one)
     else:
         project_inputs(x, w_ih, bias, gates)
         w_rz = w_hh[: 2 * H]
@@ -73,24 +76,19 @@ def gru_forward(x, w_ih, w_hh, b_ih, b_hh, hs, aux, gates, reset_after):
         w_rz_t = product_operand(w_rz, B)
         w_n_t = product_operand(w_n, B)
         for t in range(T):
-            a = gates[t]
             h_prev = hs[t]
-            h = hs[t + 1]
             rh = aux[t + 1]
             matmul_t(h_prev, w_rz, w_rz_t, hrz)
             for b in range(B):
+                ab = gates[t, b]
+                add_sigmoid(ab[: 2 * H], hrz[b])  # r, z
                 for j in range(H):
-                    r = sigmoid(a[b, j] + hrz[b, j])
-                    a[b, j] = r
-                    a[b, H + j] = sigmoid(a[b, H + j] + hrz[b, H + j])
-                    rh[b, j] = r * h_prev[b, j]
+                    rh[b, j] = ab[j] * h_prev[b, j]
             matmul_t(rh, w_n, w_n_t, hn)
             for b in range(B):
-                for j in range(H):
-                    z = a[b, H + j]
-                    n = tanh(a[b, 2 * H + j] + hn[b, j])
-                    a[b, 2 * H + j] = n
-                    h[b, j] = (one - z) * n + z * h_prev[b, j]
+                ab = gates[t, b]
+                add_tanh(ab[2 * H:], hn[b])  # n
+                update_hidden(ab, h_prev[b], hs[t + 1, b], H, one)
 
 
 @kernel

@@ -13,13 +13,14 @@ The forward saves for the backward: ``hs`` (h_0 .. h_T), ``cs`` (c_0 .. c_T) and
 import numpy as np
 
 from .common import (
+    add_sigmoid,
+    add_tanh,
     kernel,
     matmul_t,
     product_operand,
     project_inputs,
     project_inputs_backward,
     recurrent_weight_grads,
-    sigmoid,
     tanh,
 )
 
@@ -40,22 +41,18 @@ def lstm_forward(x, w_ih, w_hh, b_ih, b_hh, hs, cs, gates, flag):
     for t in range(T):
         matmul_t(hs[t], w_hh, w_hh_t, hh)
         a = gates[t]
-        c_prev = cs[t]
-        c = cs[t + 1]
-        h = hs[t + 1]
         for b in range(B):
+            ab = a[b]
+            add_sigmoid(ab[: 2 * H], hh[b, : 2 * H])  # i, f
+            add_tanh(ab[2 * H: 3 * H], hh[b, 2 * H: 3 * H])  # g
+            add_sigmoid(ab[3 * H:], hh[b, 3 * H:])  # o
+            c_prev = cs[t, b]
+            c = cs[t + 1, b]
+            h = hs[t + 1, b]
             for j in range(H):
-                i = sigmoid(a[b, j] + hh[b, j])
-                f = sigmoid(a[b, H + j] + hh[b, H + j])
-                g = tanh(a[b, 2 * H + j] + hh[b, 2 * H + j])
-                o = sigmoid(a[b, 3 * H + j] + hh[b, 3 * H + j])
-                a[b, j] = i
-                a[b, H + j] = f
-                a[b, 2 * H + j] = g
-                a[b, 3 * H + j] = o
-                cv = f * c_prev[b, j] + i * g
-                c[b, j] = cv
-                h[b, j] = o * tanh(cv)
+                cv = ab[H + j] * c_prev[j] + ab[j] * ab[2 * H + j]
+                c[j] = cv
+                h[j] = ab[3 * H + j] * tanh(cv)
 
 
 @kernel

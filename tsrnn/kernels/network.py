@@ -14,9 +14,9 @@ l > 0 reads ``hs[l - 1, 1:] * drop[l - 1]``, the mask already scaled by 1 / (1 -
 """
 
 import numpy as np
-from numba import njit, prange
+from numba import prange
 
-from .common import column_sums, kernel
+from .common import column_sums, kernel, parallel_kernel
 from .gru import gru_backward, gru_forward
 from .losses import loss_and_grad
 from .lstm import lstm_backward, lstm_forward
@@ -178,7 +178,6 @@ def value_and_grad_serial(cell, flag, loss, theta, offsets, x, y, w, drop, h0, c
 # The batch is cut into n_chunks slices that run on parallel threads, each a whole forward (and
 # backward) with its own buffers. The caller fixes n_chunks from the batch size alone, so the
 # numbers never depend on the machine's thread count.
-parallel_kernel = njit(cache=True, error_model="numpy", nogil=True, parallel=True)
 
 
 @parallel_kernel

@@ -8,6 +8,9 @@
     rmsprop  g += wd * theta; v = alpha * v + (1 - alpha) g^2 (alpha in the beta2 slot);
              buf = momentum * buf + g / (sqrt(v) + eps); theta -= lr * buf  torch.optim.RMSprop
 
+Clipping (before the step) rescales the gradient by clip_norm / (norm + 1e-6) when that is
+below 1, as torch.nn.utils.clip_grad_norm_ does.
+
 State: ``m`` (momentum buffer, first moment) and ``v`` (second moment), like theta, zero at
 the start; ``step`` counts the steps taken (for Adam's bias correction).
 """
@@ -37,8 +40,9 @@ def optimizer_step(optimizer, theta, grad, norm, m, v, step, hyper):
     clipping and L2 go into it)."""
     dt = theta.dtype.type
     one = dt(1.0)
-    if norm > hyper[CLIP_NORM]:
-        grad *= dt(hyper[CLIP_NORM] / norm)
+    clip = hyper[CLIP_NORM] / (norm + 1e-6)  # torch.nn.utils.clip_grad_norm_'s factor
+    if clip < 1.0:
+        grad *= dt(clip)
     step[0] += 1
     lr = dt(hyper[LR])
     wd = dt(hyper[WEIGHT_DECAY])

@@ -10,13 +10,13 @@ from h_t itself (1 - h_t^2 for tanh, h_t > 0 for relu), so no pre-activation is 
 import numpy as np
 
 from .common import (
+    add_tanh,
     kernel,
     matmul_t,
     product_operand,
     project_inputs,
     project_inputs_backward,
     recurrent_weight_grads,
-    tanh,
 )
 
 
@@ -38,12 +38,13 @@ def rnn_forward(x, w_ih, w_hh, b_ih, b_hh, hs, aux, gates, relu):
         a = gates[t]
         h = hs[t + 1]
         for b in range(B):
-            for j in range(H):
-                v = a[b, j] + hh[b, j]
-                if relu:
+            if relu:
+                for j in range(H):
+                    v = a[b, j] + hh[b, j]
                     h[b, j] = v if v > zero else zero
-                else:
-                    h[b, j] = tanh(v)
+            else:
+                add_tanh(a[b], hh[b])
+                h[b] = a[b]
 
 
 @kernel

@@ -3,7 +3,7 @@ backward, clipping and the optimizer step. Python only runs between epochs."""
 
 import numpy as np
 
-from .common import kernel
+from .common import kernel, parallel_kernel
 from .network import n_chunks, value_and_grad, value_and_grad_serial
 from .optim import global_norm, optimizer_step
 from .rng import DROPOUT, permutation, uniform
@@ -25,7 +25,7 @@ def dropout_masks(p, seed, first, n_masks, T, B, H, like):
     return drop
 
 
-@kernel
+@parallel_kernel  # it calls the parallel value_and_grad: see parallel_kernel
 def train_epoch(cell, flag, loss, theta, offsets, x, y, w, batch_size, shuffle, seed, dropout,
                 num_layers, hidden, optimizer, m, v, step, hyper):
     """Train theta in place over one pass of (x, y) and return the mean loss of the batches.

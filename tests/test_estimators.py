@@ -1,0 +1,179 @@
+"""The scikit-learn estimators: scikit-learn's own checks, and what a user does with them."""
+
+import pickle
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.model_selection import GridSearchCV, TimeSeriesSplit
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+import tsrnn
+
+REGRESSORS = [tsrnn.LSTMRegressor, tsrnn.GRURegressor, tsrnn.RNNRegressor]
+CLASSIFIERS = [tsrnn.LSTMClassifier, tsrnn.GRUClassifier, tsrnn.RNNClassifier]
+
+# Checks that cannot hold for a network trained by shuffled mini-batches, with why:
+EXPECTED_FAILED = {
+    "check_sample_weight_equivalence_on_dense_data": (
+        "integer weights vs repeated rows: repeating rows changes the mini-batches and the "
+        "number of optimizer steps per epoch, so the two fits differ (as for MLP or SGD)"
+    ),
+    "check_methods_subset_invariance": (
+        "float32, the default dtype: a row's prediction may move by one float32 rounding "
+        "(~1e-7, the check's absolute tolerance) with the size of the batch it is predicted "
+        "in, as the per-step products sum in another order; float64 passes, tested below"
+    ),
+}
+
+
+@parametrize_with_checks(
+    [cls() for cls in REGRESSORS + CLASSIFIERS],
+    expected_failed_checks=lambda est: EXPECTED_FAILED,
+)
+def test_scikit_learn_checks(estimator, check):
+    check(estimator)
+
+
+def _windows(n=120, T=12, features=1, outputs=1, seed=0):
+    """Windows of noisy sines: X (n, T) or (n, T, F), y the next value(s)."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(n + T + outputs)[:, None] * 0.3 + rng.uniform(0, 6, features)
+    s = np.sin(t) + 0.05 * rng.standard_normal(t.shape)
+    X = np.stack([s[i: i + T] for i in range(n)])
+    y = np.stack([s[i + T: i + T + outputs, 0] for i in range(n)])
+    return (X[..., 0] if features == 1 else X), (y[:, 0] if outputs == 1 else y)
+
+
+@pytest.mark.parametrize("cls", REGRESSORS)
+def test_regressor_learns_and_is_deterministic(cls):
+    X, y = _windows()
+    a = cls(hidden_size=8, learning_rate=1e-2, max_iter=60, random_state=3).fit(X, y)
+    b = cls(hidden_size=8, learning_rate=1e-2, max_iter=60, random_state=3).fit(X, y)
+    assert a.score(X, y) > 0.8
+    np.testing.assert_array_equal(a.predict(X), b.predict(X))
+    assert a.predict(X).shape == (len(X),) and a.predict(X).dtype == np.float64
+    assert len(a.loss_curve_) == a.n_iter_ and a.n_iter_ <= 60
+
+
+def test_multivariate_input_and_multi_output():
+    X, y = _windows(features=3, outputs=2)
+    model = tsrnn.GRURegressor(hidden_size=8, max_iter=5, random_state=0).fit(X, y)
+    assert model.n_channels_ == 3 and model.predict(X).shape == (len(X), 2)
+    with pytest.raises(ValueError, match="3"):
+        model.predict(X[:, :, :2])
+
+
+def test_classifier_with_string_labels():
+    X, y = _windows(n=90)
+    labels = np.where(y > 0, "up", "down")
+    clf = tsrnn.LSTMClassifier(hidden_size=8, learning_rate=1e-2, max_iter=40, random_state=0)
+    clf.fit(X, labels)
+    assert list(clf.classes_) == ["down", "up"]
+    assert clf.score(X, labels) > 0.8
+    proba = clf.predict_proba(X)
+    np.testing.assert_allclose(proba.sum(axis=1), 1, rtol=1e-6)
+    np.testing.assert_allclose(np.exp(clf.predict_log_proba(X)), proba, rtol=1e-5)
+    assert set(clf.predict(X)) <= {"down", "up"}
+
+
+def test_pipeline_grid_search_time_series_split_clone_pickle():
+    X, y = _windows(n=80)
+    pipe = make_pipeline(StandardScaler(), tsrnn.RNNRegressor(max_iter=5, random_state=0))
+    search = GridSearchCV(pipe, {"rnnregressor__hidden_size": [4, 8]},
+                          cv=TimeSeriesSplit(n_splits=3)).fit(X, y)
+    assert search.best_params_["rnnregressor__hidden_size"] in (4, 8)
+    fitted = search.best_estimator_
+    restored = pickle.loads(pickle.dumps(fitted))
+    np.testing.assert_array_equal(restored.predict(X), fitted.predict(X))
+    fresh = clone(fitted)
+    assert not hasattr(fresh[-1], "network_")
+    assert fresh.get_params()["rnnregressor__hidden_size"] == fitted[-1].hidden_size
+
+
+def test_early_stopping_keeps_the_best_weights():
+    X, y = _windows(n=100)
+    model = tsrnn.LSTMRegressor(hidden_size=8, learning_rate=3e-2, early_stopping=True,
+                                n_iter_no_change=3, max_iter=100, random_state=1).fit(X, y)
+    assert model.best_loss_ is None
+    assert len(model.validation_scores_) == model.n_iter_
+    n_val = int(np.ceil(0.1 * len(X)))
+    held_out = model.score(X[-n_val:], y[-n_val:])
+    assert held_out == pytest.approx(max(model.validation_scores_), rel=1e-5)
+
+
+def test_warm_start_and_partial_fit_continue_training():
+    X, y = _windows(n=64)
+    model = tsrnn.GRURegressor(hidden_size=4, max_iter=3, tol=0, warm_start=True,
+                               random_state=0).fit(X, y)
+    before = model.network_.theta.copy()
+    model.fit(X, y)
+    assert model.n_iter_ == 6 and not np.array_equal(before, model.network_.theta)
+    clf = tsrnn.RNNClassifier(hidden_size=4, random_state=0)
+    clf.partial_fit(X, (y > 0).astype(int), classes=[0, 1])
+    clf.partial_fit(X[:10], np.zeros(10, int))
+    assert clf.n_iter_ == 2
+    with pytest.raises(ValueError, match="classes"):
+        tsrnn.RNNClassifier().partial_fit(X, y > 0)
+
+
+def test_quiet_by_default_and_verbose_without_tqdm(capsys, tmp_path, monkeypatch):
+    X, y = _windows(n=40)
+    monkeypatch.chdir(tmp_path)
+    tsrnn.RNNRegressor(hidden_size=4, max_iter=2, random_state=0).fit(X, y)
+    assert capsys.readouterr() == ("", "") and list(tmp_path.iterdir()) == []
+    monkeypatch.setitem(__import__("sys").modules, "tqdm", None)
+    monkeypatch.setitem(__import__("sys").modules, "tqdm.auto", None)
+    tsrnn.RNNRegressor(hidden_size=4, max_iter=2, tol=0, verbose=1, random_state=0).fit(X, y)
+    err = capsys.readouterr().err
+    assert err.count("epoch") == 2 and "loss=" in err
+
+
+@pytest.mark.parametrize("cls", [tsrnn.GRURegressor, tsrnn.RNNRegressor])
+def test_predictions_do_not_depend_on_the_batch_in_float64(cls):
+    X, y = _windows(n=40)
+    model = cls(hidden_size=40, max_iter=2, dtype="float64", random_state=0).fit(X, y)
+    full = model.predict(X)
+    one_by_one = np.concatenate([model.predict(X[i: i + 1]) for i in range(len(X))])
+    np.testing.assert_allclose(one_by_one, full, rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("params, match", [
+    ({"hidden_size": 0}, "hidden_size"),
+    ({"learning_rate": -1.0}, "learning_rate"),
+    ({"dropout": 1.0}, "dropout"),
+    ({"loss": "cross_entropy"}, "loss"),
+    ({"device": "gpu"}, "device"),
+])
+def test_bad_parameters_are_named(params, match):
+    X, y = _windows(n=20)
+    with pytest.raises(ValueError, match=match):
+        tsrnn.LSTMRegressor(**params).fit(X, y)
+
+
+def test_cuda_is_refused_clearly():
+    X, y = _windows(n=20)
+    with pytest.raises(ValueError, match="cuda"):
+        tsrnn.LSTMRegressor(device="cuda").fit(X, y)
+
+
+@pytest.mark.parametrize("X, y, error, match", [
+    (np.full((10, 5), np.nan), np.zeros(10), ValueError, "NaN"),
+    (np.zeros((10, 5)), np.full(10, np.inf), ValueError, "infinity"),
+    (np.zeros((0, 5)), np.zeros(0), ValueError, "0 sample"),
+    (np.zeros((10, 5, 1, 1)), np.zeros(10), ValueError, "shape|dim"),
+    (np.zeros((10, 5)), np.zeros(9), ValueError, "inconsistent"),
+    (np.array([["a"] * 5] * 10, dtype=object), np.zeros(10), ValueError, "float|convert"),
+])
+def test_bad_data_gets_a_clear_error(X, y, error, match):
+    with pytest.raises(error, match=match):
+        tsrnn.LSTMRegressor(max_iter=1).fit(X, y)
+
+
+def test_feature_count_at_predict_must_match():
+    X, y = _windows(n=20)
+    model = tsrnn.LSTMRegressor(hidden_size=4, max_iter=1, random_state=0).fit(X, y)
+    with pytest.raises(ValueError, match="features"):
+        model.predict(X[:, :-1])

@@ -1,0 +1,524 @@
+"""scikit-learn estimators on the recurrent network: numpy in, numpy out.
+
+X of shape (n, T) is n univariate sequences of length T; (n, T, F) is n sequences of F
+features. The network reads the whole sequence and predicts from its last hidden state.
+Training runs in Numba, one call per epoch (`RecurrentNetwork.train_epoch`); this module
+holds what happens between epochs: validation split, early stopping, learning-rate schedule,
+progress.
+"""
+
+from __future__ import annotations
+
+import sys
+from numbers import Integral, Real
+
+import numpy as np
+from scipy.special import log_softmax, softmax
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+from sklearn.metrics import accuracy_score, r2_score
+from sklearn.preprocessing import LabelEncoder
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+
+from .kernels import OPTIMIZERS
+from .network import DEVICES, NONLINEARITIES, Optimizer, RecurrentNetwork
+
+_SEED_SPACE = 2**31 - 1
+
+
+class _RecurrentEstimator(BaseEstimator):
+    """What the six estimators share; subclasses set ``_cell`` and the task."""
+
+    _cell: str
+    _parameter_constraints: dict = {
+        "hidden_size": [Interval(Integral, 1, None, closed="left")],
+        "num_layers": [Interval(Integral, 1, None, closed="left")],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
+        "nonlinearity": [StrOptions(set(NONLINEARITIES))],
+        "reset_after": ["boolean"],
+        "optimizer": [StrOptions(set(OPTIMIZERS))],
+        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "learning_rate_schedule": [StrOptions({"constant", "plateau"})],
+        "weight_decay": [Interval(Real, 0, None, closed="left")],
+        "momentum": [Interval(Real, 0, 1, closed="left")],
+        "nesterov": ["boolean"],
+        "clip_norm": [Interval(Real, 0, None, closed="neither"), None],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "shuffle": ["boolean"],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "warm_start": ["boolean"],
+        "loss": [str, None],  # the task's options are checked in fit
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+        "dtype": [StrOptions({"float32", "float64"})],
+        "device": [StrOptions(set(DEVICES))],
+    }
+    _losses: set  # what ``loss`` may be, besides None (the task's default)
+
+    def __init__(
+        self,
+        hidden_size: int = 32,
+        num_layers: int = 1,
+        *,
+        loss: str | None = None,
+        dropout: float = 0.0,
+        nonlinearity: str = "tanh",
+        reset_after: bool = True,
+        optimizer: str = "adam",
+        learning_rate: float = 1e-3,
+        learning_rate_schedule: str = "constant",
+        weight_decay: float = 0.0,
+        momentum: float = 0.9,
+        nesterov: bool = True,
+        clip_norm: float | None = 1.0,
+        batch_size: int = 32,
+        max_iter: int = 200,
+        shuffle: bool = True,
+        early_stopping: bool = False,
+        validation_fraction: float = 0.1,
+        n_iter_no_change: int = 10,
+        tol: float = 1e-4,
+        warm_start: bool = False,
+        random_state=None,
+        verbose: int = 0,
+        dtype: str = "float32",
+        device: str = "cpu",
+    ):
+        self.hidden_size = hidden_size
+        self.num_layers = num_layers
+        self.loss = loss
+        self.dropout = dropout
+        self.nonlinearity = nonlinearity
+        self.reset_after = reset_after
+        self.optimizer = optimizer
+        self.learning_rate = learning_rate
+        self.learning_rate_schedule = learning_rate_schedule
+        self.weight_decay = weight_decay
+        self.momentum = momentum
+        self.nesterov = nesterov
+        self.clip_norm = clip_norm
+        self.batch_size = batch_size
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
+        self.warm_start = warm_start
+        self.random_state = random_state
+        self.verbose = verbose
+        self.dtype = dtype
+        self.device = device
+
+    # -- the task: subclasses say how targets become network outputs and back -------------
+
+    _default_loss: str
+
+    @property
+    def _loss(self) -> str:
+        return self._default_loss if self.loss is None else self.loss
+
+    def _encode_targets(self, y, first_fit: bool, partial: bool) -> np.ndarray:
+        raise NotImplementedError
+
+    def _validation_score(self, X, y_encoded) -> float:
+        raise NotImplementedError
+
+    # -- fitting ---------------------------------------------------------------------------
+
+    def fit(self, X, y, sample_weight=None):
+        """Train on sequences X and targets y for up to ``max_iter`` epochs.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps) or (n_samples, n_timesteps, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        sample_weight : array-like of shape (n_samples,), optional
+            Weight of each sample in the loss.
+
+        Returns
+        -------
+        self
+        """
+        self._validate_params()
+        self._check_loss()
+        return self._fit(X, y, sample_weight, max_epochs=self.max_iter,
+                         first_fit=not (self.warm_start and hasattr(self, "network_")))
+
+    def partial_fit(self, X, y, sample_weight=None, **fit_params):
+        """One epoch on (X, y), continuing from the current weights (or starting them).
+
+        Classifiers need ``classes=`` (every label) on the first call.
+        """
+        first = not hasattr(self, "network_")
+        if first:
+            self._validate_params()
+            self._check_loss()
+        self._prepare_partial_fit(first, **fit_params)
+        return self._fit(X, y, sample_weight, max_epochs=1, first_fit=first, partial=True)
+
+    def _check_loss(self):
+        if self.loss is not None and self.loss not in self._losses:
+            raise ValueError(f"loss must be one of {sorted(self._losses)} or None for "
+                             f"{type(self).__name__}, got {self.loss!r}")
+
+    def _prepare_partial_fit(self, first: bool, **fit_params):
+        if fit_params:
+            raise TypeError(f"unexpected arguments: {sorted(fit_params)}")
+
+    def _fit(self, X, y, sample_weight, *, max_epochs: int, first_fit: bool,
+             partial: bool = False):
+        X, y = validate_data(self, X, y, reset=first_fit, allow_nd=True, dtype=self.dtype,
+                             multi_output=True, y_numeric=self._loss != "cross_entropy")
+        X = self._as_sequences(X, first_fit)
+        y_enc = self._encode_targets(y, first_fit, partial)
+        weights = (None if sample_weight is None
+                   else _check_sample_weight(sample_weight, X, dtype=self.dtype))
+        rng = check_random_state(self.random_state)
+        if first_fit:
+            self._build(X.shape[2], y_enc.shape[1], rng)
+        X_train, y_train, w_train, X_val, y_val = self._split(X, y_enc, weights, partial)
+        self._train(X_train, y_train, w_train, X_val, y_val, max_epochs, rng, partial)
+        return self
+
+    def _as_sequences(self, X, first_fit: bool) -> np.ndarray:
+        """X as (n, T, F); sets or checks the feature count."""
+        if X.ndim > 3:
+            raise ValueError(f"X must be 2-D (n, T) or 3-D (n, T, F), got shape {X.shape}")
+        X = X[:, :, None] if X.ndim == 2 else X
+        if first_fit:
+            self.n_timesteps_, self.n_channels_ = X.shape[1], X.shape[2]
+        elif X.shape[2] != self.n_channels_:
+            raise ValueError(f"X has {X.shape[2]} features per time step, but "
+                             f"{type(self).__name__} was fitted with {self.n_channels_}")
+        return X
+
+    def _build(self, input_size: int, output_size: int, rng) -> None:
+        self.network_ = RecurrentNetwork(
+            self._cell, input_size, self.hidden_size, self.num_layers, output_size,
+            nonlinearity=self.nonlinearity, reset_after=self.reset_after, dtype=self.dtype,
+            device=self.device, random_state=int(rng.randint(_SEED_SPACE)),
+        )
+        sgd = self.optimizer == "sgd"
+        self._optimizer = Optimizer(
+            self.optimizer, self.learning_rate, momentum=self.momentum if sgd else 0.0,
+            nesterov=sgd and self.nesterov and self.momentum > 0, weight_decay=self.weight_decay,
+        )
+        self.n_iter_ = 0
+        self.t_ = 0
+        self.loss_curve_ = []
+        self.validation_scores_ = [] if self.early_stopping else None
+        self.best_loss_ = np.inf
+        self.best_validation_score_ = -np.inf if self.early_stopping else None
+        self._no_improvement = 0
+        self._plateau = 0
+
+    def _split(self, X, y, weights, partial: bool):
+        """The held-out tail for early stopping (the last rows: time order is kept)."""
+        if not self.early_stopping or partial:
+            return X, y, weights, None, None
+        n_val = int(np.ceil(self.validation_fraction * X.shape[0]))
+        if n_val < 1 or X.shape[0] - n_val < 1:
+            raise ValueError(
+                f"early_stopping needs at least 2 samples for a training part and a "
+                f"validation_fraction={self.validation_fraction} tail, got {X.shape[0]}"
+            )
+        cut = X.shape[0] - n_val
+        w = None if weights is None else weights[:cut]
+        return X[:cut], y[:cut], w, X[cut:], y[cut:]
+
+    def _train(self, X, y, weights, X_val, y_val, max_epochs: int, rng, partial: bool):
+        net, opt = self.network_, self._optimizer
+        base_seed = int(rng.randint(_SEED_SPACE))
+        best_theta = net.theta.copy()
+        progress = _Progress(self.verbose, max_epochs)
+        try:
+            for _ in range(max_epochs):
+                loss = net.train_epoch(
+                    X, y, opt, loss=self._loss, batch_size=self.batch_size,
+                    shuffle=self.shuffle, seed=base_seed + self.n_iter_, dropout=self.dropout,
+                    clip_norm=self.clip_norm, sample_weight=weights,
+                )
+                self.n_iter_ += 1
+                self.t_ += X.shape[0]
+                self.loss_curve_.append(loss)
+                score = None
+                if X_val is not None:
+                    score = self._validation_score(X_val, y_val)
+                    self.validation_scores_.append(score)
+                    improved = score > self.best_validation_score_ + self.tol
+                    if score > self.best_validation_score_:
+                        self.best_validation_score_ = score
+                        best_theta = net.theta.copy()
+                else:
+                    improved = loss < self.best_loss_ - self.tol
+                    self.best_loss_ = min(self.best_loss_, loss)
+                progress.update(self.n_iter_, loss, score)
+                self._no_improvement = 0 if improved else self._no_improvement + 1
+                if partial:
+                    continue
+                if self.learning_rate_schedule == "plateau" and not improved:
+                    self._plateau += 1
+                    if self._plateau >= max(self.n_iter_no_change // 2, 1):
+                        opt.learning_rate = max(opt.learning_rate / 2, 1e-6 * self.learning_rate)
+                        self._plateau = 0
+                if self._no_improvement >= self.n_iter_no_change:
+                    break
+        except FloatingPointError as err:
+            raise FloatingPointError(
+                f"{type(self).__name__}: {err} (learning_rate={self.learning_rate})"
+            ) from None
+        finally:
+            progress.close()
+        if X_val is not None:
+            net.theta[...] = best_theta  # early stopping restores the best weights
+            self.best_loss_ = None
+
+    # -- prediction ------------------------------------------------------------------------
+
+    def _forward(self, X) -> np.ndarray:
+        check_is_fitted(self, "network_")
+        X = validate_data(self, X, reset=False, allow_nd=True, dtype=self.dtype)
+        out = self.network_.forward(self._as_sequences(X, first_fit=False))
+        return out.astype(np.float64)  # scikit-learn's outputs are float64, whatever the dtype
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = True
+        return tags
+
+
+class _Regressor(RegressorMixin, _RecurrentEstimator):
+    _default_loss = "mse"
+    _losses = {"mse", "mae", "huber"}
+
+    def _encode_targets(self, y, first_fit: bool, partial: bool) -> np.ndarray:
+        y = np.asarray(y, dtype=self.dtype)
+        if first_fit:
+            self._y_ndim = y.ndim
+        y2 = y.reshape(-1, 1) if y.ndim == 1 else y
+        if not first_fit and y2.shape[1] != self.network_.output_size:
+            raise ValueError(f"y has {y2.shape[1]} outputs, but {type(self).__name__} was "
+                             f"fitted with {self.network_.output_size}")
+        return y2
+
+    def _validation_score(self, X, y) -> float:
+        return r2_score(y, self.network_.forward(X))
+
+    def predict(self, X) -> np.ndarray:
+        """Predicted targets, of shape (n_samples,) or (n_samples, n_outputs) as y was."""
+        out = self._forward(X)
+        return out.ravel() if self._y_ndim == 1 else out
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        return tags
+
+
+class _Classifier(ClassifierMixin, _RecurrentEstimator):
+    _default_loss = "cross_entropy"
+    _losses = {"cross_entropy"}
+
+    def _prepare_partial_fit(self, first: bool, classes=None):
+        if first:
+            if classes is None:
+                raise ValueError("classes must be given on the first call to partial_fit")
+            self._encoder = LabelEncoder().fit(classes)
+            self.classes_ = self._encoder.classes_
+
+    def _encode_targets(self, y, first_fit: bool, partial: bool) -> np.ndarray:
+        check_classification_targets(y)
+        if first_fit and not partial:  # partial_fit took the classes from its argument
+            self._encoder = LabelEncoder().fit(y)
+            self.classes_ = self._encoder.classes_
+        if len(self.classes_) < 2:
+            raise ValueError(f"{type(self).__name__} needs samples of at least 2 classes, got "
+                             f"one class ({self.classes_[0]!r})")
+        unknown = np.setdiff1d(np.unique(y), self.classes_)
+        if unknown.size:
+            raise ValueError(f"y contains labels not seen when fitting: {unknown.tolist()}")
+        codes = self._encoder.transform(y)
+        return np.eye(len(self.classes_), dtype=self.dtype)[codes]
+
+    def _validation_score(self, X, y) -> float:
+        return accuracy_score(y.argmax(axis=1), self.network_.forward(X).argmax(axis=1))
+
+    def predict_proba(self, X) -> np.ndarray:
+        """Class probabilities (softmax of the head), shape (n_samples, n_classes)."""
+        return softmax(self._forward(X), axis=1)
+
+    def predict_log_proba(self, X) -> np.ndarray:
+        """Logarithm of `predict_proba`, computed stably."""
+        return log_softmax(self._forward(X), axis=1)
+
+    def predict(self, X) -> np.ndarray:
+        """The most probable class of each sample."""
+        codes = self._forward(X).argmax(axis=1)
+        return self.classes_[codes]
+
+
+class _Progress:
+    """Per-epoch progress: a tqdm bar when tqdm is installed, one line an epoch otherwise."""
+
+    def __init__(self, verbose: int, total: int):
+        self._bar = None
+        self._on = bool(verbose)
+        if self._on:
+            try:
+                from tqdm.auto import tqdm
+            except ImportError:
+                return
+            self._bar = tqdm(total=total, unit="epoch", leave=False)
+
+    def update(self, epoch: int, loss: float, score: float | None):
+        if not self._on:
+            return
+        text = f"loss={loss:.5g}" + ("" if score is None else f" validation={score:.4f}")
+        if self._bar is not None:
+            self._bar.set_postfix_str(text, refresh=False)
+            self._bar.update()
+        else:
+            print(f"epoch {epoch}: {text}", file=sys.stderr)
+
+    def close(self):
+        if self._bar is not None:
+            self._bar.close()
+
+
+class LSTMRegressor(_Regressor):
+    """Regression on sequences with an LSTM.{doc}"""
+
+    _cell = "lstm"
+
+
+class GRURegressor(_Regressor):
+    """Regression on sequences with a GRU.{doc}"""
+
+    _cell = "gru"
+
+
+class RNNRegressor(_Regressor):
+    """Regression on sequences with an Elman RNN.{doc}"""
+
+    _cell = "rnn"
+
+
+class LSTMClassifier(_Classifier):
+    """Classification of sequences with an LSTM.{doc}"""
+
+    _cell = "lstm"
+
+
+class GRUClassifier(_Classifier):
+    """Classification of sequences with a GRU.{doc}"""
+
+    _cell = "gru"
+
+
+class RNNClassifier(_Classifier):
+    """Classification of sequences with an Elman RNN.{doc}"""
+
+    _cell = "rnn"
+
+
+_DOC = """
+
+    X of shape (n_samples, n_timesteps) holds univariate sequences, (n_samples, n_timesteps,
+    n_features) multivariate ones; the prediction is read from the last time step's hidden
+    state. Inputs are not rescaled: as for any neural network, standardize them (and, for
+    regression, the target), e.g. ``make_pipeline(StandardScaler(), LSTMRegressor())`` for
+    2-D X, or `sklearn.compose.TransformedTargetRegressor` for y.
+
+    Training: one Numba call per epoch (shuffle, mini-batches, backpropagation through time,
+    gradient clipping, optimizer step). It stops after ``max_iter`` epochs, or once the
+    training loss (or, with ``early_stopping``, the validation score) has not improved by
+    ``tol`` for ``n_iter_no_change`` epochs.
+
+    Parameters
+    ----------
+    hidden_size : int, default=32
+        Units per recurrent layer.
+    num_layers : int, default=1
+        Stacked recurrent layers.
+    loss : str or None, default=None
+        Regressors: "mse" (the default), "mae" or "huber"; classifiers: "cross_entropy".
+    dropout : float in [0, 1), default=0
+        Dropout between stacked layers, as PyTorch's ``dropout=`` (no effect with one layer).
+    nonlinearity : {"tanh", "relu"}, default="tanh"
+        Activation of the RNN cell (ignored by LSTM and GRU).
+    reset_after : bool, default=True
+        GRU form: reset gate after the recurrent product (PyTorch, cuDNN) or before it (Cho et
+        al. 2014); ignored by the other cells.
+    optimizer : {"adam", "adamw", "sgd", "rmsprop"}, default="adam"
+    learning_rate : float, default=1e-3
+        Initial step size.
+    learning_rate_schedule : {"constant", "plateau"}, default="constant"
+        "plateau" halves the step size each time the monitored loss or score has not improved
+        for ``n_iter_no_change // 2`` epochs.
+    weight_decay : float, default=0
+        L2 penalty (decoupled weight decay for "adamw").
+    momentum : float, default=0.9
+        Momentum of "sgd" (unused by the other optimizers).
+    nesterov : bool, default=True
+        Nesterov momentum for "sgd".
+    clip_norm : float or None, default=1.0
+        Each batch's gradient is rescaled to at most this global norm (None: no clipping);
+        it guards recurrent networks against exploding gradients.
+    batch_size : int, default=32
+    max_iter : int, default=200
+        Maximum number of epochs.
+    shuffle : bool, default=True
+        Shuffle the samples every epoch.
+    early_stopping : bool, default=False
+        Hold out the last ``validation_fraction`` of the samples (kept in their order: for
+        windows of a time series, the most recent), stop when its score (R^2 or accuracy)
+        stops improving, and keep the best weights.
+    validation_fraction : float in (0, 1), default=0.1
+    n_iter_no_change : int, default=10
+    tol : float, default=1e-4
+    warm_start : bool, default=False
+        Let ``fit`` continue from the weights of the previous fit.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the initial weights, the shuffles and the dropout masks: the same seed gives
+        bit-identical weights and predictions, in any process.
+    verbose : int, default=0
+        0 is silent; 1 shows a tqdm progress bar (epoch, loss, validation score) when tqdm is
+        installed, and one line per epoch on stderr otherwise.
+    dtype : {"float32", "float64"}, default="float32"
+        Precision of the weights and of every computation.
+    device : {"cpu", "cuda", "auto"}, default="cpu"
+        Only "cpu" exists so far ("cuda" raises a clear error, "auto" picks the CPU).
+
+    Attributes
+    ----------
+    network_ : RecurrentNetwork
+        The trained network (weights in PyTorch's names: ``network_.params``).
+    n_features_in_ : int
+        X.shape[1] at fit, the number of time steps (scikit-learn's convention for 2-D X).
+    n_timesteps_, n_channels_ : int
+        Sequence length and features per time step seen at fit.
+    classes_ : ndarray
+        The class labels (classifiers).
+    loss_curve_ : list of float
+        Mean training loss of each epoch.
+    validation_scores_ : list of float or None
+        Score on the held-out tail after each epoch (with ``early_stopping``).
+    best_validation_score_ : float or None
+    best_loss_ : float or None
+        Lowest training loss (None with ``early_stopping``).
+    n_iter_ : int
+        Epochs run.
+    t_ : int
+        Training samples seen.
+    """
+
+for _cls in (LSTMRegressor, GRURegressor, RNNRegressor,
+             LSTMClassifier, GRUClassifier, RNNClassifier):
+    _cls.__doc__ = _cls.__doc__.format(doc=_DOC.rstrip())
