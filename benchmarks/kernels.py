@@ -215,13 +215,13 @@ def notes(repeats: int, min_block_s: float) -> str:
         "Both sides hold the same weights (`tsrnn.interop.to_torch`); *max diff* is the "
         f"largest absolute forward difference, asserted <= {FORWARD_TOLERANCE:g} (and the "
         "losses agree) before timing.",
-        f"- torch: `torch.set_num_threads({TORCH_THREADS})`. tsrnn: a batch of 64 rows or more "
-        "runs as parallel slices of 32+ rows on Numba's threads (so B=64 uses both cores, "
-        "B=1 one); BLAS inside the kernels runs single-threaded (tsrnn limits it per call "
-        "with threadpoolctl). Before each timed block the benchmark sleeps 50 ms and makes "
-        "one untimed call, so that neither side's idle threads slow the other. *CPU/wall*: "
-        "process CPU time over wall time while timed (tsrnn/torch), about the number of busy "
-        "threads.",
+        f"- torch: `torch.set_num_threads({TORCH_THREADS})`. tsrnn: a batch of 32 rows or more"
+        " runs as parallel slices of 16+ rows on Numba's threads (B=64: four slices on both "
+        "cores; B=1: one thread); BLAS inside the kernels runs single-threaded (tsrnn limits "
+        "it per call with threadpoolctl). Before each timed block the benchmark sleeps 50 ms "
+        "and makes one untimed call, so that neither side's idle threads slow the other. "
+        "*CPU/wall*: process CPU time over wall time while timed (tsrnn/torch), about the "
+        "number of busy threads.",
         "- GFLOP/s counts, per step, the two matmuls 2·B·G·H·(I+H) (G = 1, 4, 3 for RNN, "
         "LSTM, GRU) plus the head 2·B·H·O once; a forward+backward step counts as 3x the "
         "forward. Element-wise gate work is not counted.",

@@ -146,7 +146,7 @@ def test_clip_norm_rescales_the_gradient_to_that_norm():
 
 
 def test_parallel_slices_equal_the_serial_path():
-    """A batch of 70 runs as kernels.n_chunks(70) = 2 parallel slices; its loss and step equal
+    """A batch of 70 runs as kernels.n_chunks(70) > 1 parallel slices; its loss and step equal
     the mean over serial (single-slice) pieces of 10 rows, up to rounding."""
     from tsrnn.kernels import n_chunks
 

@@ -1,5 +1,6 @@
 """tsrnn: recurrent networks for time-series forecasting on Numba kernels."""
 
+from . import datasets
 from .estimators import (
     GRUClassifier,
     GRURegressor,
@@ -14,5 +15,5 @@ __version__ = "0.1.0"
 
 __all__ = [
     "GRUClassifier", "GRURegressor", "LSTMClassifier", "LSTMRegressor", "RNNClassifier",
-    "RNNRegressor", "RecurrentNetwork", "__version__",
+    "RNNRegressor", "RecurrentNetwork", "__version__", "datasets",
 ]

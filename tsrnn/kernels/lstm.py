@@ -69,6 +69,9 @@ def lstm_backward(x, w_ih, w_hh, hs, cs, gates, dhs, dgates,
     one = hs.dtype.type(1.0)
     dh = np.zeros((B, H), hs.dtype)  # gradient reaching h_t through step t + 1
     dc = np.zeros((B, H), hs.dtype)  # gradient reaching c_t through step t + 1
+    dhv = np.empty(H, hs.dtype)  # gradient reaching h_t, all paths
+    tc = np.empty(H, hs.dtype)  # tanh(c_t), recomputed
+    zeros = np.zeros(H, hs.dtype)
     for t in range(T - 1, -1, -1):
         gt = gates[t]
         da = dgates[t]
@@ -76,19 +79,27 @@ def lstm_backward(x, w_ih, w_hh, hs, cs, gates, dhs, dgates,
         c_prev = cs[t]
         dht = dhs[t]
         for b in range(B):
+            # one loop per quantity, each writing one array: see common.add_sigmoid
+            i, f, g, o = gt[b, :H], gt[b, H: 2 * H], gt[b, 2 * H: 3 * H], gt[b, 3 * H:]
+            dcb = dc[b]
             for j in range(H):
-                i = gt[b, j]
-                f = gt[b, H + j]
-                g = gt[b, 2 * H + j]
-                o = gt[b, 3 * H + j]
-                tc = tanh(c[b, j])
-                dhv = dht[b, j] + dh[b, j]
-                dcv = dc[b, j] + dhv * o * (one - tc * tc)
-                da[b, j] = dcv * g * i * (one - i)
-                da[b, H + j] = dcv * c_prev[b, j] * f * (one - f)
-                da[b, 2 * H + j] = dcv * i * (one - g * g)
-                da[b, 3 * H + j] = dhv * tc * o * (one - o)
-                dc[b, j] = dcv * f
+                dhv[j] = dht[b, j] + dh[b, j]
+            for j in range(H):
+                tc[j] = c[b, j]
+            add_tanh(tc, zeros)
+            for j in range(H):
+                dcb[j] += dhv[j] * o[j] * (one - tc[j] * tc[j])
+            dab = da[b]
+            for j in range(H):
+                dab[j] = dcb[j] * g[j] * i[j] * (one - i[j])
+            for j in range(H):
+                dab[H + j] = dcb[j] * c_prev[b, j] * f[j] * (one - f[j])
+            for j in range(H):
+                dab[2 * H + j] = dcb[j] * i[j] * (one - g[j] * g[j])
+            for j in range(H):
+                dab[3 * H + j] = dhv[j] * tc[j] * o[j] * (one - o[j])
+            for j in range(H):
+                dcb[j] *= f[j]
         np.dot(da, w_hh, dh)
     dh0[:] = dh
     dc0[:] = dc

@@ -72,11 +72,11 @@ def allocate_state(cell, T, h0, c0):
 
 @kernel
 def n_chunks(batch):
-    """Slices of a batch that run in parallel: one per 32 rows, at most 8.
+    """Slices of a batch that run in parallel: one per 16 rows, at most 8.
 
     A function of the batch size alone, never of the machine, so that the same data give the
     same bits on any number of cores (slices change the order of the gradient sums)."""
-    return min(max(batch // 32, 1), 8)
+    return min(max(batch // 16, 1), 8)
 
 
 @kernel
