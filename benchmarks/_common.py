@@ -164,24 +164,30 @@ def warm_up(fn: Callable[[], object], min_block_s: float, max_calls: int = 10_00
 
 def interleaved(
     contenders: dict[str, Callable[[], object]], repeats: int, min_block_s: float = 0.1,
-    settle_s: float = 0.05,
+    settle_s: float = 0.05, *, calls: int | None = None, prime: bool = True,
 ) -> dict[str, Timing]:
     """Time the contenders in turns, ``repeats`` rounds; see the module docstring.
 
     Each contender first runs untimed for at least one block's length (`warm_up`), which also
-    sets its own calls per block.
+    sets its own calls per block. For long calls that the caller has already warmed (a whole
+    training run), ``calls`` fixes the calls per block and skips that warm-up, and
+    ``prime=False`` skips the untimed call before each block.
     """
     names = list(contenders)
-    calls = {name: warm_up(contenders[name], min_block_s) for name in names}
-    timings = {name: Timing([], calls[name], []) for name in names}
+    if calls is None:
+        per_block = {name: warm_up(contenders[name], min_block_s) for name in names}
+    else:
+        per_block = dict.fromkeys(names, calls)
+    timings = {name: Timing([], per_block[name], []) for name in names}
     for r in range(repeats):
         shift = r % len(names)
         for name in names[shift:] + names[:shift]:
             # let the other side's idle OpenMP threads (Numba's, PyTorch's) stop spinning,
             # and wake this side's, so that neither pays for the other's runtime
             time.sleep(settle_s)
-            contenders[name]()
-            wall, cpu = time_block_cpu(contenders[name], calls[name])
+            if prime:
+                contenders[name]()
+            wall, cpu = time_block_cpu(contenders[name], per_block[name])
             timings[name].samples.append(wall)
             timings[name].cpu_samples.append(cpu)
     return timings
