@@ -177,3 +177,30 @@ def test_feature_count_at_predict_must_match():
     model = tsrnn.LSTMRegressor(hidden_size=4, max_iter=1, random_state=0).fit(X, y)
     with pytest.raises(ValueError, match="features"):
         model.predict(X[:, :-1])
+
+
+def test_a_failed_refit_leaves_the_fitted_model_as_it_was():
+    X, y = _windows(n=40)
+    model = tsrnn.LSTMRegressor(hidden_size=4, max_iter=3, random_state=0).fit(X, y)
+    before, n_iter = model.predict(X), model.n_iter_
+    X_bad = X.copy()
+    X_bad[0, 0] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        model.fit(X_bad, y)
+    model.set_params(optimizer="sgd", learning_rate=1e38)
+    with pytest.raises(FloatingPointError, match="diverged"):
+        model.fit(X, y * 1e3)
+    np.testing.assert_array_equal(model.predict(X), before)
+    assert model.n_iter_ == n_iter and model.learning_rate == 1e38
+
+
+def test_plateau_schedule_lowers_the_learning_rate_instead_of_stopping():
+    X, y = _windows(n=40)
+    params = dict(hidden_size=4, learning_rate=0.05, n_iter_no_change=2, tol=1e9, max_iter=8,
+                  random_state=0)
+    constant = tsrnn.GRURegressor(**params).fit(X, y)
+    plateau = tsrnn.GRURegressor(learning_rate_schedule="plateau", **params).fit(X, y)
+    # tol so large that only the first epoch (better than no loss at all) counts as improving
+    assert constant.n_iter_ == 3
+    assert plateau.n_iter_ == 8
+    assert plateau._optimizer.learning_rate == pytest.approx(0.05 / 5**3)

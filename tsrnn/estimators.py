@@ -9,6 +9,7 @@ progress.
 
 from __future__ import annotations
 
+import copy
 import sys
 from numbers import Integral, Real
 
@@ -174,6 +175,17 @@ class _RecurrentEstimator(BaseEstimator):
 
     def _fit(self, X, y, sample_weight, *, max_epochs: int, first_fit: bool,
              partial: bool = False):
+        """Fit, or leave the estimator exactly as it was when anything fails (bad input,
+        divergence, an interrupt): nothing already fitted is lost."""
+        before = copy.deepcopy(self.__dict__)
+        try:
+            return self._fit_unguarded(X, y, sample_weight, max_epochs=max_epochs,
+                                       first_fit=first_fit, partial=partial)
+        except BaseException:
+            self.__dict__ = before
+            raise
+
+    def _fit_unguarded(self, X, y, sample_weight, *, max_epochs, first_fit, partial):
         X, y = validate_data(self, X, y, reset=first_fit, allow_nd=True, dtype=self.dtype,
                              multi_output=True, y_numeric=self._loss != "cross_entropy")
         X = self._as_sequences(X, first_fit)
@@ -217,7 +229,6 @@ class _RecurrentEstimator(BaseEstimator):
         self.best_loss_ = np.inf
         self.best_validation_score_ = -np.inf if self.early_stopping else None
         self._no_improvement = 0
-        self._plateau = 0
 
     def _split(self, X, y, weights, partial: bool):
         """The held-out tail for early stopping (the last rows: time order is kept)."""
@@ -261,14 +272,12 @@ class _RecurrentEstimator(BaseEstimator):
                     self.best_loss_ = min(self.best_loss_, loss)
                 progress.update(self.n_iter_, loss, score)
                 self._no_improvement = 0 if improved else self._no_improvement + 1
-                if partial:
+                if partial or self._no_improvement < self.n_iter_no_change:
                     continue
-                if self.learning_rate_schedule == "plateau" and not improved:
-                    self._plateau += 1
-                    if self._plateau >= max(self.n_iter_no_change // 2, 1):
-                        opt.learning_rate = max(opt.learning_rate / 2, 1e-6 * self.learning_rate)
-                        self._plateau = 0
-                if self._no_improvement >= self.n_iter_no_change:
+                if self.learning_rate_schedule == "plateau" and opt.learning_rate > 1e-6:
+                    opt.learning_rate /= 5
+                    self._no_improvement = 0
+                else:
                     break
         except FloatingPointError as err:
             raise FloatingPointError(
@@ -460,8 +469,9 @@ _DOC = """
     learning_rate : float, default=1e-3
         Initial step size.
     learning_rate_schedule : {"constant", "plateau"}, default="constant"
-        "plateau" halves the step size each time the monitored loss or score has not improved
-        for ``n_iter_no_change // 2`` epochs.
+        "plateau" divides the step size by 5 each time the monitored loss or score has not
+        improved for ``n_iter_no_change`` epochs (instead of stopping), and stops once it is
+        at most 1e-6, as MLPRegressor's "adaptive" does.
     weight_decay : float, default=0
         L2 penalty (decoupled weight decay for "adamw").
     momentum : float, default=0.9

@@ -14,18 +14,22 @@ from numba.extending import overload
 kernel = njit(cache=True, error_model="numpy", nogil=True)
 
 
-def parallel_kernel(func):
-    """`kernel` whose explicit ``prange`` loops run on Numba's threads, and nothing else:
-    numpy reductions and array expressions inside stay serial, so that no sum depends on the
-    number of threads. (A fresh options dict each time: Numba consumes it.)
+# Parallel kernels: their prange loops run on Numba's threads. Numba also turns numpy
+# reductions inside them (``a.sum()``) into parallel reductions whose rounding depends on the
+# thread count (seen: a sum of sample weights), so sums there go through `total`.
+# A kernel that calls a parallel one must be a parallel kernel too: a cached serial caller of
+# a cached parallel callee crashes when loaded from the cache (numba issue 8578).
+parallel_kernel = njit(cache=True, error_model="numpy", nogil=True, parallel=True)
 
-    A kernel that calls a parallel one must be a parallel kernel too: a cached serial caller
-    of a cached parallel callee crashes when loaded from the cache (numba issue 8578).
-    """
-    only_prange = {"prange": True, "comprehension": False, "reduction": False,
-                   "inplace_binop": False, "setitem": False, "numpy": False, "stencil": False,
-                   "fusion": False}
-    return njit(cache=True, error_model="numpy", nogil=True, parallel=only_prange)(func)
+
+@kernel
+def total(a):
+    """Sum of a 1-D array in float64, in index order."""
+    s = 0.0
+    for k in range(a.size):
+        s += a[k]
+    return s
+
 
 # Eigen's rational approximation of tanh for float32 (a few ulp from the exact value). There is
 # no SVML here, so math.tanh is a scalar libm call; this one is plain arithmetic and vectorises.

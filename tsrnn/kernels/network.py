@@ -16,7 +16,7 @@ l > 0 reads ``hs[l - 1, 1:] * drop[l - 1]``, the mask already scaled by 1 / (1 -
 import numpy as np
 from numba import prange
 
-from .common import column_sums, kernel, parallel_kernel
+from .common import column_sums, kernel, parallel_kernel, total
 from .gru import gru_backward, gru_forward
 from .losses import loss_and_grad
 from .lstm import lstm_backward, lstm_forward
@@ -223,4 +223,4 @@ def value_and_grad(cell, flag, loss, theta, offsets, x, y, w, drop, h0, c0, grad
     grad[:] = grads[0]
     for chunk in range(1, n_chunks):
         grad += grads[chunk]
-    return values.sum()
+    return total(values)

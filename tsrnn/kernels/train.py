@@ -3,7 +3,7 @@ backward, clipping and the optimizer step. Python only runs between epochs."""
 
 import numpy as np
 
-from .common import kernel, parallel_kernel
+from .common import kernel, parallel_kernel, total
 from .network import n_chunks, value_and_grad, value_and_grad_serial
 from .optim import global_norm, optimizer_step
 from .rng import DROPOUT, permutation, uniform
@@ -38,17 +38,17 @@ def train_epoch(cell, flag, loss, theta, offsets, x, y, w, batch_size, shuffle, 
     T, n, _ = x.shape
     order = permutation(n, seed) if shuffle else np.arange(n)
     grad = np.empty_like(theta)
-    total = 0.0
+    loss_sum = 0.0
     for start in range(0, n, batch_size):
         rows = order[start: start + batch_size]
         B = rows.size
         xb = np.ascontiguousarray(x[:, rows])
         yb = np.ascontiguousarray(y[rows])
         wb = w[rows]
-        w_sum = wb.sum()
+        w_sum = total(wb)
         if w_sum == 0:
             continue
-        wb = wb / w_sum
+        wb = (wb / w_sum).astype(theta.dtype)
         h0 = np.zeros((num_layers, B, hidden), theta.dtype)
         drop = dropout_masks(dropout, seed, start * (num_layers - 1) * T * hidden,
                              num_layers - 1, T, B, hidden, theta)
@@ -65,5 +65,5 @@ def train_epoch(cell, flag, loss, theta, offsets, x, y, w, batch_size, shuffle, 
         if not (np.isfinite(value) and np.isfinite(norm)):
             return np.nan
         optimizer_step(optimizer, theta, grad, norm, m, v, step, hyper)
-        total += value * w_sum
-    return total / w.sum()
+        loss_sum += value * w_sum
+    return loss_sum / total(w)
