@@ -216,7 +216,7 @@ def notes(repeats: int, min_block_s: float) -> str:
         f"largest absolute forward difference, asserted <= {FORWARD_TOLERANCE:g} (and the "
         "losses agree) before timing.",
         f"- torch: `torch.set_num_threads({TORCH_THREADS})`. tsrnn: a batch of 32 rows or more"
-        " runs as parallel slices of 16+ rows on Numba's threads (B=64: four slices on both "
+        " runs as parallel slices of 16+ rows on Numba's threads (B=64: two slices on both "
         "cores; B=1: one thread); BLAS inside the kernels runs single-threaded (tsrnn limits "
         "it per call with threadpoolctl). Before each timed block the benchmark sleeps 50 ms "
         "and makes one untimed call, so that neither side's idle threads slow the other. "
