@@ -9,11 +9,12 @@ from .estimators import (
     RNNClassifier,
     RNNRegressor,
 )
+from .forecasting import RNNForecaster
 from .network import RecurrentNetwork
 
 __version__ = "0.1.0"
 
 __all__ = [
     "GRUClassifier", "GRURegressor", "LSTMClassifier", "LSTMRegressor", "RNNClassifier",
-    "RNNRegressor", "RecurrentNetwork", "__version__", "datasets",
+    "RNNForecaster", "RNNRegressor", "RecurrentNetwork", "__version__", "datasets",
 ]

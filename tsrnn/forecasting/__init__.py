@@ -1,0 +1,6 @@
+"""Forecasting on pandas: the forecaster interface, the RNN forecaster and the baselines."""
+
+from .base import Forecaster
+from .neural import RNNForecaster
+
+__all__ = ["Forecaster", "RNNForecaster"]

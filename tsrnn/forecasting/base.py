@@ -1,0 +1,302 @@
+"""The forecaster interface, and the one place where pandas becomes arrays and back.
+
+A forecaster takes y as
+- a Series indexed by a regular DatetimeIndex or PeriodIndex (one series),
+- a wide DataFrame, one column per series, sharing such an index,
+- a long DataFrame with columns ``unique_id, ds, y`` (Nixtla's format), one row per
+  observation,
+and answers in the same form, indexed by the dates after the end of each series.
+
+Inside, every form becomes a `Panel`: per series its id, its float64 values and its dates.
+Subclasses implement ``_fit(panel)``, ``_predict(horizon)`` (one array of ``horizon`` values
+per series) and ``_predict_interval(horizon, coverages)`` (per series an array of shape
+(len(coverages), 2, horizon): lower and upper bounds); the base class checks the input and
+formats the output.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from numbers import Integral, Real
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator
+from sklearn.utils.validation import check_is_fitted
+
+LONG_COLUMNS = ("unique_id", "ds", "y")
+
+
+@dataclass
+class Panel:
+    """Series to forecast, as arrays.
+
+    form : "series", "wide" or "long", what the user passed (and gets back)
+    ids : one id per series (column names, unique_id values, or the Series' name)
+    values : one float64 array per series
+    index : one DatetimeIndex or PeriodIndex per series, regular, with its ``freq``
+    name : the Series' name (form "series") or the columns' name (form "wide")
+    """
+
+    form: str
+    ids: list
+    values: list[np.ndarray]
+    index: list[pd.Index]
+    name: object = None
+
+    @property
+    def freq(self):
+        return self.index[0].freq
+
+    def future_index(self, k: int, horizon: int) -> pd.Index:
+        """The ``horizon`` dates after the end of series k."""
+        last = self.index[k][-1]
+        if isinstance(self.index[k], pd.PeriodIndex):
+            return pd.period_range(last + 1, periods=horizon, freq=self.freq, name="ds")
+        return pd.date_range(last + self.freq, periods=horizon, freq=self.freq, name="ds")
+
+    def extended(self, new: Panel) -> Panel:
+        """This panel with ``new``'s observations appended; they must start right after each
+        series' last date, for the same ids and frequency."""
+        if new.form != self.form or list(new.ids) != list(self.ids):
+            raise ValueError(f"y_new must hold the same series as the data fitted on "
+                             f"({self.form} form, ids {self.ids[:5]}...)")
+        if new.freq != self.freq:
+            raise ValueError(f"y_new has frequency {new.freq}, the data fitted on {self.freq}")
+        for k, uid in enumerate(self.ids):
+            expected = self.future_index(k, 1)[0]
+            if new.index[k][0] != expected:
+                raise ValueError(f"y_new for series {uid!r} starts at {new.index[k][0]}, but "
+                                 f"the next date after the data seen is {expected}")
+        return Panel(self.form, list(self.ids),
+                     [np.concatenate([a, b]) for a, b in zip(self.values, new.values, strict=True)],
+                     [a.append(b) for a, b in zip(self.index, new.index, strict=True)], self.name)
+
+    def format(self, columns: dict[str, list[np.ndarray]], horizon: int):
+        """Per-series arrays of forecasts (one list per output column) in the user's form."""
+        if self.form == "long":
+            parts = []
+            for k, uid in enumerate(self.ids):
+                part = pd.DataFrame({"unique_id": uid, "ds": self.future_index(k, horizon)})
+                for col, arrays in columns.items():
+                    part[col] = arrays[k]
+                parts.append(part)
+            return pd.concat(parts, ignore_index=True)
+        index = self.future_index(0, horizon)
+        if self.form == "series":
+            if list(columns) == ["yhat"]:
+                return pd.Series(columns["yhat"][0], index=index, name=self.name)
+            return pd.DataFrame({col: arrays[0] for col, arrays in columns.items()}, index=index)
+        if list(columns) == ["yhat"]:
+            frame = pd.DataFrame(np.column_stack(columns["yhat"]), index=index, columns=self.ids)
+            frame.columns.name = self.name
+            return frame
+        data = {(uid, col): columns[col][k] for k, uid in enumerate(self.ids) for col in columns}
+        return pd.DataFrame(data, index=index)
+
+
+class Forecaster(BaseEstimator):
+    """Base of every forecaster: fit / predict / predict_interval / update on pandas."""
+
+    def fit(self, y, X=None):
+        """Fit to the history ``y`` (a Series, a wide or a long DataFrame; see the module).
+
+        Returns
+        -------
+        self
+        """
+        _no_exogenous(self, X)
+        panel = to_panel(y)
+        self._check_lengths(panel)
+        self._fit(panel)
+        self.panel_ = panel
+        return self
+
+    def predict(self, horizon: int, X=None):
+        """Point forecasts of the next ``horizon`` steps of every series, in y's form.
+
+        Returns
+        -------
+        pandas.Series or pandas.DataFrame
+            Indexed by the future dates; long form: columns ``unique_id, ds, yhat``.
+        """
+        check_is_fitted(self, "panel_")
+        _no_exogenous(self, X)
+        horizon = check_horizon(horizon)
+        forecasts = [np.asarray(f, dtype=float) for f in self._predict(horizon)]
+        _check_finite(self, forecasts)
+        return self.panel_.format({"yhat": forecasts}, horizon)
+
+    def predict_interval(self, horizon: int, coverage: float | Sequence[float] = 0.9, X=None):
+        """Prediction intervals of the next ``horizon`` steps, in y's form.
+
+        Parameters
+        ----------
+        coverage : float or sequence of floats in (0, 1)
+            Probability that the interval holds the future value. A single coverage gives
+            columns ``lower`` and ``upper``; several give ``lower_<c>``, ``upper_<c>``. Wide
+            frames get a column MultiIndex (series, bound).
+        """
+        check_is_fitted(self, "panel_")
+        _no_exogenous(self, X)
+        horizon = check_horizon(horizon)
+        coverages = check_coverages(coverage)
+        bounds = [np.asarray(b, dtype=float) for b in self._predict_interval(horizon, coverages)]
+        _check_finite(self, bounds)
+        single = isinstance(coverage, Real)
+        columns = {}
+        for c, cov in enumerate(coverages):
+            suffix = "" if single else f"_{cov:g}"
+            columns[f"lower{suffix}"] = [b[c, 0] for b in bounds]
+            columns[f"upper{suffix}"] = [b[c, 1] for b in bounds]
+        return self.panel_.format(columns, horizon)
+
+    def update(self, y_new, X_new=None):
+        """Add new observations after the end of the history, moving the forecast origin,
+        without refitting the model's parameters.
+
+        Returns
+        -------
+        self
+        """
+        check_is_fitted(self, "panel_")
+        _no_exogenous(self, X_new)
+        panel = self.panel_.extended(to_panel(y_new, min_length=1, freq=self.panel_.freq))
+        self._update(panel)
+        self.panel_ = panel
+        return self
+
+    # -- for subclasses --------------------------------------------------------------------
+
+    _min_length = 1  # shortest series the model can fit
+
+    def _check_lengths(self, panel: Panel) -> None:
+        short = [uid for uid, v in zip(panel.ids, panel.values, strict=True)
+                 if v.size < self._min_length]
+        if short:
+            raise ValueError(f"{type(self).__name__} needs at least {self._min_length} "
+                             f"observations per series; too short: {short[:5]}")
+
+    def _fit(self, panel: Panel) -> None:
+        raise NotImplementedError
+
+    def _predict(self, horizon: int) -> list[np.ndarray]:
+        raise NotImplementedError
+
+    def _predict_interval(self, horizon: int, coverages: list[float]) -> list[np.ndarray]:
+        raise NotImplementedError(f"{type(self).__name__} has no prediction intervals")
+
+    def _update(self, panel: Panel) -> None:
+        """Take the longer history without refitting; the default refits on it."""
+        self._fit(panel)
+
+
+# -- input checks ------------------------------------------------------------------------
+
+
+def check_horizon(horizon) -> int:
+    if isinstance(horizon, bool) or not isinstance(horizon, Integral) or horizon < 1:
+        raise ValueError(f"horizon must be a positive integer, got {horizon!r}")
+    return int(horizon)
+
+
+def check_coverages(coverage) -> list[float]:
+    values = [coverage] if isinstance(coverage, Real) else list(coverage)
+    if not values or any(isinstance(c, bool) or not isinstance(c, Real) or not 0 < c < 1
+                         for c in values):
+        raise ValueError(f"coverage must be a number in (0, 1) or a sequence of them, "
+                         f"got {coverage!r}")
+    return [float(c) for c in values]
+
+
+def _no_exogenous(forecaster, X) -> None:
+    if X is not None:
+        raise ValueError(f"{type(forecaster).__name__} takes no exogenous variables (X)")
+
+
+def _check_finite(forecaster, arrays) -> None:
+    if not all(np.isfinite(a).all() for a in arrays):
+        raise FloatingPointError(f"{type(forecaster).__name__} produced NaN or infinite "
+                                 "forecasts")
+
+
+def to_panel(y, min_length: int = 2, freq=None) -> Panel:
+    """Check y (Series, wide or long DataFrame) and turn it into a `Panel`; ``freq`` is the
+    frequency to assume for series too short to show their own."""
+    if isinstance(y, pd.Series):
+        index, values = _regular(y.index, y.to_numpy(), "y", min_length, freq)
+        return Panel("series", [y.name], [values], [index], y.name)
+    if not isinstance(y, pd.DataFrame):
+        raise TypeError(f"y must be a pandas Series or DataFrame, got {type(y).__name__}")
+    if y.empty:
+        raise ValueError("y is empty")
+    if set(LONG_COLUMNS) <= set(y.columns):
+        return _long_panel(y, min_length, freq)
+    ids, values, index = [], [], []
+    for col in y.columns:
+        column = y[col]
+        first = column.first_valid_index()  # series may start later than others
+        if first is None:
+            raise ValueError(f"column {col!r} of y holds no values")
+        idx, vals = _regular(column.loc[first:].index, column.loc[first:].to_numpy(),
+                             f"column {col!r} of y", min_length, freq)
+        ids.append(col)
+        values.append(vals)
+        index.append(idx)
+    return Panel("wide", ids, values, index, y.columns.name)
+
+
+def _long_panel(y: pd.DataFrame, min_length: int, freq) -> Panel:
+    ds = y["ds"]
+    if not (pd.api.types.is_datetime64_any_dtype(ds) or isinstance(ds.dtype, pd.PeriodDtype)):
+        raise TypeError(f"the ds column must hold dates (datetime64 or Period), got {ds.dtype}")
+    ids, values, index, freqs = [], [], [], set()
+    for uid, group in y.groupby("unique_id", sort=False):
+        idx = pd.PeriodIndex(group["ds"]) if isinstance(ds.dtype, pd.PeriodDtype) \
+            else pd.DatetimeIndex(group["ds"])
+        idx, vals = _regular(idx, group["y"].to_numpy(), f"series {uid!r}", min_length, freq)
+        ids.append(uid)
+        values.append(vals)
+        index.append(idx)
+        freqs.add(idx.freqstr)
+    if len(freqs) > 1:
+        raise ValueError(f"all series must share one frequency, got {sorted(freqs)}")
+    return Panel("long", ids, values, index)
+
+
+def _regular(index: pd.Index, values: np.ndarray, what: str, min_length: int, freq=None):
+    """(index with its freq, float64 values), or a ValueError that names what is wrong."""
+    if not isinstance(index, (pd.DatetimeIndex, pd.PeriodIndex)):
+        raise TypeError(f"{what} must be indexed by dates (DatetimeIndex or PeriodIndex), "
+                        f"got {type(index).__name__}")
+    if values.dtype.kind not in "biuf":
+        raise TypeError(f"{what} must hold real numbers, got dtype {values.dtype}")
+    values = values.astype(np.float64)
+    if len(values) < min_length:
+        raise ValueError(f"{what} has {len(values)} observations; at least {min_length} "
+                         "are needed")
+    if index.has_duplicates:
+        raise ValueError(f"{what} has duplicate dates: "
+                         f"{list(index[index.duplicated()][:3].astype(str))}")
+    if not index.is_monotonic_increasing:
+        raise ValueError(f"{what} has dates out of order: sort it by date first")
+    missing = np.flatnonzero(~np.isfinite(values))
+    if missing.size:
+        raise ValueError(f"{what} has missing or infinite values at "
+                         f"{list(index[missing[:3]].astype(str))}: fill or drop them first")
+    freq = index.freq or freq
+    if freq is None and len(index) >= 3 and isinstance(index, pd.DatetimeIndex):
+        freq = pd.DatetimeIndex(index, freq="infer").freq
+    if freq is None:
+        raise ValueError(f"{what} has no regular frequency: its dates must be evenly spaced "
+                         "(gaps or irregular timestamps), or set index.freq")
+    try:  # raises when the dates do not follow that frequency (gaps)
+        if isinstance(index, pd.PeriodIndex):
+            index = pd.PeriodIndex(index, freq=freq, name="ds")
+        else:
+            index = pd.DatetimeIndex(index, freq=freq, name="ds")
+    except ValueError:
+        raise ValueError(f"{what}'s dates do not follow its frequency {freq} (gaps or "
+                         "irregular timestamps): fill the gaps first") from None
+    return index, values
