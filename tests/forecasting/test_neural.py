@@ -142,3 +142,56 @@ def test_bad_arguments_get_a_clear_error():
     long.loc[long.unique_id == "s1", "ds"] = pd.date_range("2000-01-01", periods=30, freq="D")
     with pytest.raises(ValueError, match="frequency"):
         tsrnn.RNNForecaster(**FAST).fit(long)
+
+
+def _empirical_coverage(fit_predict, cutoffs):
+    hits = []
+    for cut in cutoffs:
+        interval, actual = fit_predict(cut)
+        hits.extend((interval["lower"].to_numpy() <= actual)
+                    & (actual <= interval["upper"].to_numpy()))
+    return np.mean(hits), len(hits)
+
+
+def test_conformal_intervals_cover_as_promised_on_airline():
+    y = load_airline()
+
+    def fit_predict(cut):
+        f = tsrnn.RNNForecaster(horizon=12, season_length=12, random_state=0).fit(y[:cut])
+        return f.predict_interval(12, coverage=0.9), y[cut: cut + 12].to_numpy()
+
+    coverage, n = _empirical_coverage(fit_predict, range(96, 133, 6))
+    assert n == 84 and abs(coverage - 0.9) <= 0.08  # measured: 0.87 (standard error 0.033)
+
+
+def test_conformal_intervals_cover_as_promised_on_a_panel():
+    panel = make_panel(n_series=30, length=96, noise=0.1, random_state=3)
+
+    def fit_predict(cut):
+        f = tsrnn.RNNForecaster(horizon=12, season_length=12, random_state=0)
+        f.fit(panel.groupby("unique_id").head(cut))
+        actual = panel.groupby("unique_id").nth(list(range(cut, cut + 12)))["y"]
+        return f.predict_interval(12, coverage=0.9), actual.to_numpy()
+
+    coverage, n = _empirical_coverage(fit_predict, (72, 78, 84))
+    assert n == 1080 and abs(coverage - 0.9) <= 0.04  # measured: 0.90 (standard error 0.009)
+
+
+def test_interval_shapes_and_order():
+    y = load_airline()
+    f = tsrnn.RNNForecaster(horizon=6, season_length=12, **FAST).fit(y)
+    point = f.predict(6)
+    both = f.predict_interval(6, coverage=[0.5, 0.95])
+    assert list(both.columns) == ["lower_0.5", "upper_0.5", "lower_0.95", "upper_0.95"]
+    assert (both["lower_0.95"] <= both["lower_0.5"]).all()
+    assert (both["lower_0.5"] <= point).all() and (point <= both["upper_0.5"]).all()
+    assert (both["upper_0.5"] <= both["upper_0.95"]).all()
+    with pytest.raises(ValueError, match="horizon"):
+        f.predict_interval(7)
+    with pytest.raises(ValueError, match="coverage"):
+        f.predict_interval(3, coverage=1.5)
+    wide = pd.DataFrame({"a": y, "b": y + 1})
+    out = tsrnn.RNNForecaster(horizon=3, **FAST).fit(wide).predict_interval(3)
+    assert list(out.columns) == [("a", "lower"), ("a", "upper"), ("b", "lower"), ("b", "upper")]
+    with pytest.raises(ValueError, match="too short"):
+        tsrnn.RNNForecaster(horizon=12, lags=24, **FAST).fit(y[:50]).predict_interval(12)
