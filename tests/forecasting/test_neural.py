@@ -195,3 +195,17 @@ def test_interval_shapes_and_order():
     assert list(out.columns) == [("a", "lower"), ("a", "upper"), ("b", "lower"), ("b", "upper")]
     with pytest.raises(ValueError, match="too short"):
         tsrnn.RNNForecaster(horizon=12, lags=24, **FAST).fit(y[:50]).predict_interval(12)
+
+
+def test_clone_pickle_and_seed_reproducibility():
+    import pickle
+
+    from sklearn.base import clone
+
+    y = load_airline()
+    f = tsrnn.RNNForecaster(horizon=3, season_length=12, **FAST).fit(y)
+    assert clone(f).get_params() == f.get_params() and not hasattr(clone(f), "estimator_")
+    restored = pickle.loads(pickle.dumps(f))
+    pd.testing.assert_series_equal(restored.predict(3), f.predict(3))
+    again = tsrnn.RNNForecaster(horizon=3, season_length=12, **FAST).fit(y)
+    pd.testing.assert_series_equal(again.predict(3), f.predict(3))
