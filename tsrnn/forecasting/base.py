@@ -107,6 +107,7 @@ class Forecaster(BaseEstimator):
         self
         """
         _no_exogenous(self, X)
+        self._check_params()
         panel = to_panel(y)
         self._check_lengths(panel)
         self._fit(panel)
@@ -170,6 +171,10 @@ class Forecaster(BaseEstimator):
     # -- for subclasses --------------------------------------------------------------------
 
     _min_length = 1  # shortest series the model can fit
+
+    def _check_params(self) -> None:
+        """Raise a ValueError/TypeError naming a bad constructor parameter (before any data
+        is looked at, so that `_min_length` may depend on the parameters)."""
 
     def _check_lengths(self, panel: Panel) -> None:
         short = [uid for uid, v in zip(panel.ids, panel.values, strict=True)

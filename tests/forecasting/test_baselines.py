@@ -1,0 +1,312 @@
+"""The baselines: output forms, exact benchmark values, intervals, statsmodels equivalence,
+model selection, update and input checks."""
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone
+from statsmodels.tsa.statespace.sarimax import SARIMAX
+
+from tsrnn.baselines import ARIMA, ETS, AutoARIMA, Drift, Mean, Naive, SeasonalNaive, Theta
+from tsrnn.datasets import load_airline
+
+# one quick configuration of each baseline
+BASELINES = {
+    "naive": lambda: Naive(),
+    "snaive": lambda: SeasonalNaive(season_length=12),
+    "drift": lambda: Drift(),
+    "mean": lambda: Mean(),
+    "arima": lambda: ARIMA(order=(1, 1, 1)),
+    "autoarima": lambda: AutoARIMA(season_length=12, max_p=1, max_q=1),
+    "ets": lambda: ETS(season_length=12, trend="add", seasonal="mul"),
+    "theta": lambda: Theta(season_length=12),
+}
+NAMES = list(BASELINES)
+
+
+def wide_frame() -> pd.DataFrame:
+    """Three monthly series; "b" starts a year later than the others."""
+    y = load_airline()
+    frame = pd.DataFrame({"a": y, "b": 0.5 * y + 20.0, "c": 10 * np.sqrt(y[::-1].to_numpy())},
+                         index=y.index)
+    frame.iloc[:12, 1] = np.nan
+    return frame
+
+
+def long_frame() -> pd.DataFrame:
+    frame = wide_frame().rename_axis("ds").reset_index()
+    frame = frame.melt(id_vars="ds", var_name="unique_id", value_name="y").dropna()
+    return frame[["unique_id", "ds", "y"]]
+
+
+def future(index: pd.Index, horizon: int) -> pd.DatetimeIndex:
+    return pd.date_range(index[-1] + index.freq, periods=horizon, freq=index.freq)
+
+
+# -- forms ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_forms(name):
+    y, wide, long = load_airline(), wide_frame(), long_frame()
+    dates = future(y.index, 7)
+
+    f = BASELINES[name]().fit(y)
+    point = f.predict(7)
+    assert isinstance(point, pd.Series) and point.name == "passengers"
+    assert point.index.equals(dates) and point.index.freqstr == "MS"
+    assert np.isfinite(point).all()
+    bounds = f.predict_interval(7)
+    assert list(bounds.columns) == ["lower", "upper"] and bounds.index.equals(dates)
+    assert (bounds["lower"] < point).all() and (point < bounds["upper"]).all()
+
+    f = BASELINES[name]().fit(wide)
+    wide_point = f.predict(7)
+    assert isinstance(wide_point, pd.DataFrame) and list(wide_point.columns) == ["a", "b", "c"]
+    assert wide_point.index.equals(dates) and np.isfinite(wide_point.to_numpy()).all()
+    np.testing.assert_allclose(wide_point["a"], point, rtol=1e-6)  # same data, same model
+    wide_bounds = f.predict_interval(7, coverage=0.8)
+    assert list(wide_bounds.columns) == [(k, b) for k in "abc" for b in ("lower", "upper")]
+
+    f = BASELINES[name]().fit(long)
+    long_point = f.predict(7)
+    assert list(long_point.columns) == ["unique_id", "ds", "yhat"]
+    for uid in "abc":
+        part = long_point[long_point["unique_id"] == uid]
+        assert pd.DatetimeIndex(part["ds"]).equals(dates)
+        np.testing.assert_allclose(part["yhat"], wide_point[uid], rtol=1e-6)
+    long_bounds = f.predict_interval(7)
+    assert list(long_bounds.columns) == ["unique_id", "ds", "lower", "upper"]
+    assert np.isfinite(long_bounds[["lower", "upper"]].to_numpy()).all()
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_period_index(name):
+    y = load_airline().to_period("M")
+    f = BASELINES[name]().fit(y)
+    point = f.predict(3)
+    assert isinstance(point.index, pd.PeriodIndex) and point.index.freqstr == "M"
+    assert list(point.index.astype(str)) == ["1961-01", "1961-02", "1961-03"]
+    bounds = f.predict_interval(3)
+    assert isinstance(bounds.index, pd.PeriodIndex)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_sklearn_estimator(name):
+    f = BASELINES[name]()
+    assert clone(f).get_params() == f.get_params()
+    assert not [k for k in vars(f) if k.endswith("_")]  # no fitted state before fit
+
+
+# -- the simple benchmarks: exact values -----------------------------------------------------
+
+
+def test_benchmark_point_forecasts():
+    y = load_airline()
+    v = y.to_numpy()
+    T, h = v.size, np.arange(1, 31)
+    np.testing.assert_array_equal(Naive().fit(y).predict(30), np.full(30, v[-1]))
+    last_season = v[-12:]
+    np.testing.assert_array_equal(SeasonalNaive(12).fit(y).predict(30),
+                                  np.concatenate([last_season, last_season, last_season[:6]]))
+    line = np.polyfit([1, T], [v[0], v[-1]], 1)  # through the first and the last point
+    np.testing.assert_allclose(Drift().fit(y).predict(30), np.polyval(line, T + h), rtol=1e-12)
+    np.testing.assert_allclose(Mean().fit(y).predict(30), np.full(30, v.sum() / T),
+                               rtol=1e-12)
+
+
+def test_benchmark_intervals():
+    """FPP3 §5.5: point ± z sigma_h, sigma from the one-step residuals."""
+    y = load_airline()
+    v = y.to_numpy()
+    T, H, m = v.size, 30, 12
+    h = np.arange(1, H + 1)
+    z = 1.6448536269514722  # normal quantile of 0.95, for coverage 0.9
+    naive = np.sqrt(np.mean(np.diff(v) ** 2))
+    snaive = np.sqrt(np.mean((v[m:] - v[:-m]) ** 2))
+    drift = np.std(np.diff(v), ddof=1)
+    mean = np.std(v, ddof=1)
+    expected = {
+        Naive(): naive * np.sqrt(h),
+        SeasonalNaive(m): snaive * np.sqrt((h - 1) // m + 1),
+        Drift(): drift * np.sqrt(h * (1 + h / (T - 1))),
+        Mean(): mean * np.sqrt(1 + 1 / T) * np.ones(H),
+    }
+    for f, sd in expected.items():
+        f.fit(y)
+        point, bounds = f.predict(H), f.predict_interval(H, coverage=0.9)
+        np.testing.assert_allclose(bounds["upper"] - point, z * sd, rtol=1e-9)
+        np.testing.assert_allclose(point - bounds["lower"], z * sd, rtol=1e-9)
+
+
+def test_naive_coverage_on_random_walks():
+    rng = np.random.default_rng(0)
+    n_series, T, H = 2000, 60, 6
+    paths = np.cumsum(rng.normal(size=(T + H, n_series)), axis=0)
+    index = pd.date_range("2000-01-01", periods=T, freq="D")
+    history = pd.DataFrame(paths[:T], index=index)
+    f = Naive().fit(history)
+    bounds = f.predict_interval(H, coverage=[0.8, 0.95])
+    for c in (0.8, 0.95):
+        lower = bounds.xs(f"lower_{c:g}", axis=1, level=1).to_numpy()
+        upper = bounds.xs(f"upper_{c:g}", axis=1, level=1).to_numpy()
+        inside = (lower <= paths[T:]) & (paths[T:] <= upper)
+        assert abs(inside.mean() - c) < 0.02, (c, inside.mean())
+
+
+# -- intervals of every baseline -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_interval_properties(name):
+    y = np.log(load_airline())
+    f = BASELINES[name]().fit(y)
+    point = f.predict(24).to_numpy()
+    bounds = f.predict_interval(24, coverage=[0.5, 0.8, 0.95])
+    widths = []
+    for c in ("0.5", "0.8", "0.95"):
+        lower, upper = bounds[f"lower_{c}"].to_numpy(), bounds[f"upper_{c}"].to_numpy()
+        assert (lower < point).all() and (point < upper).all()
+        widths.append(upper - lower)
+    assert (widths[0] < widths[1]).all() and (widths[1] < widths[2]).all()
+    if name in ("naive", "drift", "arima", "autoarima"):
+        assert (np.diff(widths[1]) > 0).all()  # wider further ahead
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_constant_series(name):
+    y = pd.Series(5.0, index=pd.date_range("2000-01-01", periods=40, freq="MS"))
+    f = BASELINES[name]().fit(y)
+    np.testing.assert_allclose(f.predict(4), 5.0, atol=1e-4)
+    bounds = f.predict_interval(4).to_numpy()
+    np.testing.assert_allclose(bounds, 5.0, atol=1e-3)
+
+
+# -- statsmodels -----------------------------------------------------------------------------
+
+
+def sarimax(values, order, params=None, **kwargs):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = SARIMAX(values, order=order, **kwargs)
+        return model.fit(disp=False) if params is None else model.filter(params)
+
+
+def test_arima_equals_statsmodels():
+    y = np.log(load_airline())
+    f = ARIMA(order=(1, 1, 1)).fit(y)
+    reference = sarimax(y.to_numpy(), (1, 1, 1))
+    np.testing.assert_allclose(f.predict(12), reference.forecast(12), rtol=1e-6)
+    bounds = f.predict_interval(12, coverage=0.9)
+    np.testing.assert_allclose(bounds[["lower", "upper"]],
+                               reference.get_forecast(12).conf_int(alpha=0.1), rtol=1e-6)
+
+
+def test_airline_holdout():
+    """On log airline, the statistical models beat Naive over the last 24 months."""
+    y = np.log(load_airline())
+    train, test = y[:-24], y[-24:].to_numpy()
+
+    def mae(f):
+        return np.mean(np.abs(f.fit(train).predict(24).to_numpy() - test))
+
+    auto = AutoARIMA(season_length=12)
+    ets = ETS(season_length=12, error="auto", trend="auto", seasonal="auto")
+    naive = mae(Naive())
+    assert mae(auto) < naive / 2
+    assert mae(ets) < naive / 2
+    assert mae(ETS(season_length=12, trend="add", seasonal="add")) < naive / 2
+    assert mae(Theta(season_length=12)) < naive / 2
+    chosen = auto.models_[0].model
+    assert chosen.seasonal_periods == 12 and chosen.seasonal_order[:3] != (0, 0, 0)
+    assert ets.models_[0].model.seasonal is not None
+
+
+# -- update ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_update_moves_the_origin(name):
+    y = load_airline()
+    f = BASELINES[name]().fit(y[:-12]).update(y[-12:])
+    point = f.predict(3)
+    assert point.index.equals(future(y.index, 3))
+    assert f.panel_.values[0].size == y.size
+    if name in ("naive", "snaive", "drift", "mean"):  # refit on all of y
+        np.testing.assert_allclose(point, BASELINES[name]().fit(y).predict(3), rtol=1e-12)
+
+
+def test_arima_update_keeps_the_parameters():
+    y = np.log(load_airline())
+    f = ARIMA(order=(1, 1, 1)).fit(y[:-12])
+    params = f.models_[0].params
+    f.update(y[-12:])
+    np.testing.assert_array_equal(f.models_[0].params, params)
+    expected = sarimax(y.to_numpy(), (1, 1, 1), params=params).forecast(3)
+    np.testing.assert_allclose(f.predict(3), expected, rtol=1e-10)
+
+
+def test_update_checks_the_new_data():
+    y = load_airline()
+    f = Naive().fit(y[:-12])
+    with pytest.raises(ValueError, match="starts at"):
+        f.update(y[-6:])
+
+
+# -- bad input -------------------------------------------------------------------------------
+
+
+def test_bad_horizon_and_coverage():
+    f = Naive().fit(load_airline())
+    with pytest.raises(ValueError, match="horizon"):
+        f.predict(0)
+    with pytest.raises(ValueError, match="coverage"):
+        f.predict_interval(3, coverage=1.5)
+
+
+@pytest.mark.parametrize(("forecaster", "error", "match"), [
+    (SeasonalNaive(season_length=0), ValueError, "season_length"),
+    (SeasonalNaive(season_length=1.5), TypeError, "season_length"),
+    (ARIMA(order=(1, 1)), TypeError, "order"),
+    (ARIMA(order=(1, -1, 0)), ValueError, r"order\[1\]"),
+    (ARIMA(seasonal_order=(1, 0, 0)), ValueError, "season_length"),
+    (ARIMA(trend="x"), ValueError, "trend"),
+    (AutoARIMA(max_p=-1), ValueError, "max_p"),
+    (ETS(error="multiplicative"), ValueError, "error"),
+    (ETS(damped_trend=True), ValueError, "damped_trend"),
+    (ETS(seasonal="add"), ValueError, "season_length"),
+    (Theta(season_length=0), ValueError, "season_length"),
+])
+def test_bad_parameters(forecaster, error, match):
+    with pytest.raises(error, match=match):
+        forecaster.fit(load_airline())
+
+
+def test_bad_series():
+    y = load_airline()
+    with pytest.raises(ValueError, match="gaps"):
+        Naive().fit(y.drop(y.index[50]))
+    with pytest.raises(ValueError, match="missing"):
+        Naive().fit(y.where(y.index != y.index[50]))
+    with pytest.raises(ValueError, match="duplicate dates"):
+        Naive().fit(pd.concat([y[:50], y[49:]]))
+    with pytest.raises(TypeError, match="real numbers"):
+        Naive().fit(pd.Series(["a"] * 10, index=y.index[:10]))
+
+
+def test_too_short():
+    y = load_airline()
+    with pytest.raises(ValueError, match="at least 12"):
+        SeasonalNaive(12).fit(y[:6])
+    f = SeasonalNaive(12).fit(y[:12])  # one season: point forecasts, but no intervals
+    assert np.array_equal(f.predict(12), y[:12].to_numpy())
+    with pytest.raises(ValueError, match="too few"):
+        f.predict_interval(3)
+    with pytest.raises(ValueError, match="too few"):
+        Drift().fit(y[:2]).predict_interval(3)
+    with pytest.raises(ValueError, match="ETS failed on series 'passengers'.*seasonal"):
+        ETS(season_length=12, seasonal="add").fit(y[:20])
+    with pytest.raises(ValueError, match="positive"):
+        ETS(error="mul").fit(y - 200)

@@ -1,0 +1,596 @@
+"""The classic baselines: one model per series, fitted independently.
+
+Four simple benchmarks on numpy (Hyndman & Athanasopoulos, *Forecasting: Principles and
+Practice*, 3rd ed., FPP3, §5.2 and §5.5): `Naive`, `SeasonalNaive`, `Drift`, `Mean`; and four
+statistical models on statsmodels: `ARIMA`, `AutoARIMA` (both on
+``statsmodels.tsa.statespace.sarimax.SARIMAX``), `ETS` (``ETSModel``) and `Theta`
+(``ThetaModel``).
+
+Every class fits one model to each series in turn (`_PerSeries` does the loop) and keeps them,
+in the order of the series, in the fitted attribute ``models_``.
+"""
+
+from __future__ import annotations
+
+import warnings
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy.stats import norm
+from statsmodels.tsa.exponential_smoothing.ets import ETSModel
+from statsmodels.tsa.forecasting.theta import ThetaModel
+from statsmodels.tsa.seasonal import STL
+from statsmodels.tsa.statespace.sarimax import SARIMAX
+from statsmodels.tsa.stattools import kpss
+from threadpoolctl import threadpool_limits
+
+from .._validation import check_choice, check_int
+from .base import Forecaster, Panel
+
+__all__ = ["ARIMA", "AutoARIMA", "Drift", "ETS", "Mean", "Naive", "SeasonalNaive", "Theta"]
+
+
+class _PerSeries(Forecaster):
+    """Base of the forecasters that fit one model to each series, independently.
+
+    Subclasses implement ``_check_params()``, ``_fit_one(y) -> model``,
+    ``_forecast_one(model, horizon) -> (horizon,)`` and
+    ``_interval_one(model, horizon, coverages) -> (len(coverages), 2, horizon)``; and
+    optionally ``_update_one(model, y, new) -> model`` (``y`` the whole longer series, ``new``
+    its new tail), which refits by default. A ValueError or LinAlgError raised for one series
+    is raised again as a ValueError that names the series.
+    """
+
+    _min_length = 2
+
+    def _fit(self, panel: Panel) -> None:
+        self.models_ = self._each(panel.ids, self._fit_one, panel.values)
+
+    def _predict(self, horizon: int) -> list[np.ndarray]:
+        return self._each(self.panel_.ids, self._forecast_one, self.models_, horizon=horizon)
+
+    def _predict_interval(self, horizon: int, coverages: list[float]) -> list[np.ndarray]:
+        return self._each(self.panel_.ids, self._interval_one, self.models_, horizon=horizon,
+                          coverages=coverages)
+
+    def _update(self, panel: Panel) -> None:
+        # self.panel_ is still the history fitted on: the new tail is what lies beyond it
+        new = [y[old.size:] for old, y in zip(self.panel_.values, panel.values, strict=True)]
+        self.models_ = self._each(panel.ids, self._update_one, self.models_, panel.values, new)
+
+    def _update_one(self, model, y: np.ndarray, new: np.ndarray):
+        return self._fit_one(y)
+
+    def _each(self, ids: list, function, *per_series: list, **shared) -> list:
+        """``function(*args, **shared)`` for the arguments of each series in turn.
+
+        BLAS runs single-threaded meanwhile: statsmodels' Kalman filters make many tiny BLAS
+        calls, which a multithreaded OpenBLAS slows down tenfold or more.
+        """
+        results = []
+        with threadpool_limits(limits=1, user_api="blas"):
+            for uid, *args in zip(ids, *per_series, strict=True):
+                try:
+                    results.append(function(*args, **shared))
+                except (ValueError, np.linalg.LinAlgError) as err:
+                    raise ValueError(f"{type(self).__name__} failed on series {uid!r}: "
+                                     f"{err}") from err
+        return results
+
+
+# -- the simple benchmarks (FPP3 §5.2), with normal intervals (FPP3 §5.5) --------------------
+
+
+@dataclass
+class _Fitted:
+    """A simple benchmark of one series: the series, and the standard deviation of its
+    one-step in-sample residuals (NaN when there are too few of them)."""
+
+    y: np.ndarray
+    sigma: float
+
+
+class _Benchmark(_PerSeries):
+    """Base of the simple benchmarks: a point forecast from the series alone and intervals
+    ``point ± z * sigma * spread(h, T)``, z the normal quantile of the coverage, sigma the
+    root mean square of the one-step in-sample residuals with ``_n_params`` degrees of
+    freedom taken off (FPP3 §5.5)."""
+
+    _n_params = 0  # parameters estimated along with the residuals
+
+    def _fit_one(self, y: np.ndarray) -> _Fitted:
+        e = self._residuals(y)
+        dof = e.size - self._n_params
+        return _Fitted(y, float(np.sqrt(e @ e / dof)) if dof > 0 else np.nan)
+
+    def _forecast_one(self, model: _Fitted, horizon: int) -> np.ndarray:
+        return self._point(model.y, horizon)
+
+    def _interval_one(self, model: _Fitted, horizon: int, coverages: list[float]) -> np.ndarray:
+        if np.isnan(model.sigma):
+            raise ValueError(f"{model.y.size} observations are too few to estimate the "
+                             f"residual standard deviation for prediction intervals")
+        point = self._point(model.y, horizon)
+        half = model.sigma * self._spread(np.arange(1, horizon + 1), model.y.size)
+        z = norm.ppf(0.5 + np.asarray(coverages) / 2)[:, None]
+        return np.stack([point - z * half, point + z * half], axis=1)
+
+    def _point(self, y: np.ndarray, horizon: int) -> np.ndarray:
+        raise NotImplementedError
+
+    def _residuals(self, y: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def _spread(self, h: np.ndarray, n: int) -> np.ndarray:
+        raise NotImplementedError
+
+
+class Naive(_Benchmark):
+    """The last value, repeated: ``y_T``.
+
+    Intervals: ``sigma * sqrt(h)``, sigma from the residuals ``y_t - y_{t-1}``
+    (FPP3 §5.2, §5.5).
+
+    Attributes
+    ----------
+    models_ : list
+        Per series, the series and sigma.
+    """
+
+    def _point(self, y, horizon):
+        return np.full(horizon, y[-1])
+
+    def _residuals(self, y):
+        return np.diff(y)
+
+    def _spread(self, h, n):
+        return np.sqrt(h)
+
+
+class SeasonalNaive(_Benchmark):
+    """The last season, repeated: ``y_{T + h - m(k + 1)}`` with ``k = floor((h - 1) / m)``.
+
+    Intervals: ``sigma * sqrt(k + 1)``, sigma from the residuals ``y_t - y_{t-m}``
+    (FPP3 §5.2, §5.5). Point forecasts need one full season; intervals at least one more
+    observation.
+
+    Parameters
+    ----------
+    season_length : int
+        m, the number of steps in a season (12 for monthly data with a yearly season).
+
+    Attributes
+    ----------
+    models_ : list
+        Per series, the series and sigma.
+    """
+
+    def __init__(self, season_length: int = 1):
+        self.season_length = season_length
+
+    @property
+    def _min_length(self) -> int:
+        return check_int("season_length", self.season_length)
+
+    def _check_params(self):
+        check_int("season_length", self.season_length)
+
+    def _point(self, y, horizon):
+        return y[-self.season_length:][np.arange(horizon) % self.season_length]
+
+    def _residuals(self, y):
+        return y[self.season_length:] - y[:-self.season_length]
+
+    def _spread(self, h, n):
+        return np.sqrt((h - 1) // self.season_length + 1)
+
+
+class Drift(_Benchmark):
+    """The straight line through the first and the last value: ``y_T + h (y_T - y_1) / (T - 1)``.
+
+    Intervals: ``sigma * sqrt(h (1 + h / (T - 1)))``, sigma from the residuals
+    ``y_t - y_{t-1} - c``, c the mean step (FPP3 §5.2, §5.5); they need 3 observations.
+
+    Attributes
+    ----------
+    models_ : list
+        Per series, the series and sigma.
+    """
+
+    _n_params = 1
+
+    def _point(self, y, horizon):
+        slope = (y[-1] - y[0]) / (y.size - 1)
+        return y[-1] + slope * np.arange(1, horizon + 1)
+
+    def _residuals(self, y):
+        steps = np.diff(y)
+        return steps - steps.mean()
+
+    def _spread(self, h, n):
+        return np.sqrt(h * (1 + h / (n - 1)))
+
+
+class Mean(_Benchmark):
+    """The mean of the history.
+
+    Intervals: ``sigma * sqrt(1 + 1 / T)``, sigma the sample standard deviation
+    (FPP3 §5.2, §5.5).
+
+    Attributes
+    ----------
+    models_ : list
+        Per series, the series and sigma.
+    """
+
+    _min_length = 1
+    _n_params = 1
+
+    def _point(self, y, horizon):
+        return np.full(horizon, y.mean())
+
+    def _residuals(self, y):
+        return y - y.mean()
+
+    def _spread(self, h, n):
+        return np.full(h.size, np.sqrt(1 + 1 / n))
+
+
+# -- statsmodels ---------------------------------------------------------------------------
+
+
+@contextmanager
+def _quiet():
+    """Silence, here only, statsmodels' warnings about convergence, frequencies, starting
+    values and table look-ups (its ModelWarnings are UserWarnings) and the overflows of its
+    optimizers (RuntimeWarning)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        warnings.simplefilter("ignore", RuntimeWarning)
+        yield
+
+
+def _check_order(name: str, value) -> tuple[int, int, int]:
+    if not isinstance(value, (tuple, list)) or len(value) != 3:
+        raise TypeError(f"{name} must be a tuple of 3 non-negative integers, got {value!r}")
+    return tuple(check_int(f"{name}[{i}]", v, minimum=0) for i, v in enumerate(value))
+
+
+def _fit_sarimax(y: np.ndarray, order, seasonal_order, season_length: int, trend):
+    """SARIMAX fitted by maximum likelihood to the array y (statsmodels' defaults)."""
+    seasonal = (*seasonal_order, season_length) if any(seasonal_order) else (0, 0, 0, 0)
+    with _quiet():
+        return SARIMAX(y, order=order, seasonal_order=seasonal, trend=trend).fit(disp=False)
+
+
+class _SARIMAX(_PerSeries):
+    """Forecasts, intervals and updates of fitted SARIMAX models (`ARIMA`, `AutoARIMA`)."""
+
+    def _forecast_one(self, model, horizon):
+        return model.forecast(horizon)
+
+    def _interval_one(self, model, horizon, coverages):
+        forecast = model.get_forecast(horizon)
+        return np.stack([forecast.conf_int(alpha=1 - c).T for c in coverages])
+
+    def _update_one(self, model, y, new):
+        with _quiet():
+            return model.append(new, refit=False)
+
+
+class ARIMA(_SARIMAX):
+    """Seasonal ARIMA(p, d, q)(P, D, Q)m by maximum likelihood (statsmodels' SARIMAX).
+
+    `update` conditions the fitted model on the new observations, keeping its parameters.
+
+    Parameters
+    ----------
+    order : tuple of 3 ints
+        (p, d, q): autoregressive order, differences, moving-average order.
+    seasonal_order : tuple of 3 ints
+        (P, D, Q) of the seasonal part, at lag ``season_length``.
+    season_length : int
+        m, the number of steps in a season; at least 2 when seasonal_order is not all zero.
+    trend : {None, "n", "c", "t", "ct"}
+        Deterministic trend, as in SARIMAX: none, constant, linear, both. It applies to the
+        differenced series: with d = 1, "c" is a drift.
+
+    Attributes
+    ----------
+    models_ : list of SARIMAXResults
+        Per series, the fitted statsmodels results.
+    """
+
+    def __init__(self, order: tuple[int, int, int] = (1, 0, 0),
+                 seasonal_order: tuple[int, int, int] = (0, 0, 0), season_length: int = 1,
+                 trend: str | None = None):
+        self.order = order
+        self.seasonal_order = seasonal_order
+        self.season_length = season_length
+        self.trend = trend
+
+    def _check_params(self):
+        _check_order("order", self.order)
+        seasonal = _check_order("seasonal_order", self.seasonal_order)
+        m = check_int("season_length", self.season_length)
+        if any(seasonal) and m < 2:
+            raise ValueError(f"season_length must be >= 2 for a seasonal_order other than "
+                             f"(0, 0, 0), got {m}")
+        if self.trend is not None:
+            check_choice("trend", self.trend, {"n", "c", "t", "ct"})
+
+    def _fit_one(self, y):
+        return _fit_sarimax(y, tuple(self.order), tuple(self.seasonal_order),
+                            self.season_length, self.trend)
+
+
+# the rule of R's forecast::nsdiffs (seasonal strength) and forecast::ndiffs (KPSS)
+_SEASONAL_STRENGTH = 0.64
+_KPSS_ALPHA = 0.05
+
+
+def _seasonal_strength(x: np.ndarray, m: int) -> float:
+    """max(0, 1 - var(remainder) / var(seasonal + remainder)) of an STL decomposition."""
+    fit = STL(x, period=m).fit()
+    return max(0.0, 1 - np.var(fit.resid) / np.var(fit.seasonal + fit.resid))
+
+
+def _kpss_rejects(x: np.ndarray) -> bool:
+    """Whether the KPSS test rejects level stationarity at 5%, with R's ndiffs lag rule."""
+    lags = int(3 * np.sqrt(x.size) / 13)
+    with _quiet():  # p-values outside the table's range warn
+        return kpss(x, regression="c", nlags=lags, result_object=True).pvalue < _KPSS_ALPHA
+
+
+class AutoARIMA(_SARIMAX):
+    """ARIMA with orders chosen by AICc, in a stepwise search after Hyndman & Khandakar (2008).
+
+    1. Seasonal differences D (lag m): difference while the seasonal strength of an STL
+       decomposition, ``max(0, 1 - var(remainder) / var(seasonal + remainder))``, exceeds
+       0.64 (R's ``forecast::nsdiffs`` default rule), up to ``max_D``. The seasonal part is
+       used only when m > 1 and the series is longer than 2 m.
+    2. Differences d: difference while the KPSS test (level, lag ``trunc(3 sqrt(n) / 13)`` as
+       in R's ``forecast::ndiffs``) rejects stationarity at 5%, up to ``max_d``.
+    3. With d and D fixed, fit (2,d,2)(1,D,1), (0,d,0)(0,D,0), (1,d,0)(1,D,0), (0,d,1)(0,D,1)
+       (clipped to the maxima; with a constant when d + D <= 1, a drift when d = 1), keep
+       the best by AICc, then move to the first neighbour that improves AICc until none does.
+       Neighbours: p, q, P or Q by ±1, (p, q) together by ±1, (P, Q) together by ±1, and the
+       constant dropped or added (when d + D <= 1).
+
+    `update` conditions the chosen model on the new observations, keeping its orders and
+    parameters.
+
+    Parameters
+    ----------
+    season_length : int
+        m, the number of steps in a season; 1 for none.
+    max_p, max_q, max_P, max_Q : int
+        Largest autoregressive and moving-average orders, plain and seasonal.
+    max_d, max_D : int
+        Largest numbers of differences, plain and seasonal.
+
+    Attributes
+    ----------
+    models_ : list of SARIMAXResults
+        Per series, the chosen model's statsmodels results; ``models_[k].model.order``,
+        ``.seasonal_order`` and ``.trend`` tell which model.
+    """
+
+    def __init__(self, season_length: int = 1, max_p: int = 3, max_q: int = 3,
+                 max_P: int = 1, max_Q: int = 1, max_d: int = 2, max_D: int = 1):
+        self.season_length = season_length
+        self.max_p = max_p
+        self.max_q = max_q
+        self.max_P = max_P
+        self.max_Q = max_Q
+        self.max_d = max_d
+        self.max_D = max_D
+
+    def _check_params(self):
+        check_int("season_length", self.season_length)
+        for name in ("max_p", "max_q", "max_P", "max_Q", "max_d", "max_D"):
+            check_int(name, getattr(self, name), minimum=0)
+
+    def _fit_one(self, y):
+        m = self.season_length if y.size > 2 * self.season_length else 1
+        x, d, D = y, 0, 0
+        while (m > 1 and D < self.max_D and x.size > 2 * m
+               and _seasonal_strength(x, m) > _SEASONAL_STRENGTH):
+            x, D = x[m:] - x[:-m], D + 1
+        while d < self.max_d and x.size > 2 and np.ptp(x) > 0 and _kpss_rejects(x):
+            x, d = np.diff(x), d + 1
+        return self._search(y, d, D, m)
+
+    def _search(self, y, d: int, D: int, m: int):
+        """The stepwise search over (p, q, P, Q, constant), d and D fixed."""
+        seasonal = m > 1
+        maxima = (self.max_p, self.max_q, self.max_P * seasonal, self.max_Q * seasonal)
+        constant = d + D <= 1
+        fits = {}
+
+        def aicc(spec):  # fits the model on first use; inf when the fit fails
+            if spec not in fits:
+                p, q, P, Q, c = spec
+                try:
+                    fits[spec] = _fit_sarimax(y, (p, d, q), (P, D, Q), m, "c" if c else None)
+                except (ValueError, np.linalg.LinAlgError):
+                    fits[spec] = None
+            fit = fits[spec]
+            return fit.aicc if fit is not None and np.isfinite(fit.aicc) else np.inf
+
+        starts = [(2, 2, 1, 1), (0, 0, 0, 0), (1, 0, 1, 0), (0, 1, 0, 1)]
+        starts = [(*(min(o, top) for o, top in zip(s, maxima, strict=True)), constant)
+                  for s in starts]
+        best = min(dict.fromkeys(starts), key=aicc)
+        moves = [(1, 0, 0, 0), (0, 1, 0, 0), (0, 0, 1, 0), (0, 0, 0, 1), (1, 1, 0, 0),
+                 (0, 0, 1, 1)]
+        improved = True
+        while improved:
+            neighbours = [(*(o + sign * s for o, s in zip(best[:4], move, strict=True)), best[4])
+                          for move in moves for sign in (1, -1)]
+            if constant:
+                neighbours.append((*best[:4], not best[4]))
+            improved = False
+            for spec in neighbours:
+                inside = all(0 <= o <= top for o, top in zip(spec[:4], maxima, strict=True))
+                if inside and spec not in fits and aicc(spec) < aicc(best):
+                    best, improved = spec, True
+                    break
+        if fits[best] is None:
+            raise ValueError("no ARIMA model could be fitted")
+        return fits[best]
+
+
+def _fit_ets(y: np.ndarray, error, trend, damped_trend, seasonal, season_length: int):
+    """ETSModel fitted by maximum likelihood to the array y (statsmodels' defaults)."""
+    # a Series (RangeIndex), not an array: statsmodels 0.15's ETS get_prediction reads the
+    # index of its predictions and fails on arrays
+    model = ETSModel(pd.Series(y), error=error, trend=trend, damped_trend=damped_trend,
+                     seasonal=seasonal, seasonal_periods=season_length if seasonal else None)
+    with _quiet():
+        return model.fit(disp=False)
+
+
+class ETS(_PerSeries):
+    """Exponential smoothing in state-space form (statsmodels' ETSModel), by maximum
+    likelihood; each component given, or chosen by AICc ("auto").
+
+    "auto" tries, for the error, "add" and "mul"; for the trend, none, "add" and "add" damped
+    (no multiplicative trend, as R's ``forecast::ets`` by default); for the season, none,
+    "add" and "mul" (only when ``season_length > 1`` and the series holds two full seasons).
+    Multiplicative parts are tried only on positive series, and additive errors with a
+    multiplicative season (infinite forecast variance) not at all; the model of smallest
+    AICc wins. Intervals are exact for the linear models (additive error, no multiplicative
+    part) and otherwise quantiles of 1000 simulated paths (with a fixed seed, so that they
+    repeat). `update` refits on the longer series.
+
+    Parameters
+    ----------
+    season_length : int
+        m, the number of steps in a season; at least 2 for a seasonal component, which needs
+        two full seasons of data.
+    error : {"add", "mul", "auto"}
+        Additive or multiplicative errors.
+    trend : {None, "add", "mul", "auto"}
+        No trend, additive or multiplicative trend.
+    damped_trend : bool
+        Whether the trend is damped (needs trend "add" or "mul").
+    seasonal : {None, "add", "mul", "auto"}
+        No season, additive or multiplicative season. Multiplicative parts need positive data.
+
+    Attributes
+    ----------
+    models_ : list of ETSResults
+        Per series, the fitted statsmodels results; ``models_[k].model.short_name`` (e.g.
+        "MAdM") tells which model.
+    """
+
+    def __init__(self, season_length: int = 1, error: str = "add", trend: str | None = None,
+                 damped_trend: bool = False, seasonal: str | None = None):
+        self.season_length = season_length
+        self.error = error
+        self.trend = trend
+        self.damped_trend = damped_trend
+        self.seasonal = seasonal
+
+    def _check_params(self):
+        m = check_int("season_length", self.season_length)
+        check_choice("error", self.error, {"add", "mul", "auto"})
+        for name in ("trend", "seasonal"):
+            if getattr(self, name) is not None:
+                check_choice(name, getattr(self, name), {"add", "mul", "auto"})
+        if not isinstance(self.damped_trend, (bool, np.bool_)):
+            raise TypeError(f"damped_trend must be True or False, got {self.damped_trend!r}")
+        if self.damped_trend and self.trend not in ("add", "mul"):
+            raise ValueError(f"damped_trend=True needs trend 'add' or 'mul', got "
+                             f"{self.trend!r}")
+        if self.seasonal in ("add", "mul") and m < 2:
+            raise ValueError(f"season_length must be >= 2 with a seasonal component, got {m}")
+
+    def _fit_one(self, y):
+        candidates = self._candidates(y)
+        if len(candidates) == 1:
+            return _fit_ets(y, *candidates[0], self.season_length)
+        fits = []
+        for spec in candidates:
+            try:
+                fits.append(_fit_ets(y, *spec, self.season_length))
+            except (ValueError, np.linalg.LinAlgError):
+                continue
+        fits = [f for f in fits if np.isfinite(f.aicc)]
+        if not fits:
+            raise ValueError("no ETS model could be fitted")
+        return min(fits, key=lambda f: f.aicc)
+
+    def _candidates(self, y: np.ndarray) -> list[tuple]:
+        """(error, trend, damped_trend, seasonal) of the models to try on y."""
+        multiplicative = ["add", "mul"] if np.all(y > 0) else ["add"]
+        seasonal_ok = self.season_length > 1 and y.size >= 2 * self.season_length
+        errors = multiplicative if self.error == "auto" else [self.error]
+        trends = [(None, False), ("add", False), ("add", True)] if self.trend == "auto" \
+            else [(self.trend, bool(self.damped_trend))]
+        seasonals = ([None, *multiplicative] if seasonal_ok else [None]) \
+            if self.seasonal == "auto" else [self.seasonal]
+        auto = "auto" in (self.error, self.seasonal)
+        return [(e, t, damped, s) for e in errors for t, damped in trends for s in seasonals
+                if not (auto and e == "add" and s == "mul")]
+
+    def _forecast_one(self, model, horizon):
+        return np.asarray(model.forecast(horizon))
+
+    def _interval_one(self, model, horizon, coverages):
+        n = model.model.nobs
+        with _quiet():
+            prediction = model.get_prediction(start=n, end=n + horizon - 1,
+                                              rng=np.random.default_rng(0))
+        return np.stack([np.asarray(prediction.pred_int(alpha=1 - c)).T for c in coverages])
+
+
+class Theta(_PerSeries):
+    """The theta method of Assimakopoulos & Nikolopoulos (2000), as statsmodels' ThetaModel
+    (Hyndman & Billah's form: simple exponential smoothing with drift).
+
+    When ``season_length > 1`` and the series holds at least two seasons, the series is
+    deseasonalized first if statsmodels' test finds it seasonal (its defaults: a
+    multiplicative classical decomposition for positive data, as R's ``forecast::thetaf``).
+    A constant series forecasts its value, with intervals of width 0 (ThetaModel degenerates
+    on it). `update` refits on the longer series.
+
+    Parameters
+    ----------
+    season_length : int
+        m, the number of steps in a season; 1 for none.
+
+    Attributes
+    ----------
+    models_ : list of ThetaModelResults
+        Per series, the fitted statsmodels results (for a constant series, the series).
+    """
+
+    def __init__(self, season_length: int = 1):
+        self.season_length = season_length
+
+    def _check_params(self):
+        check_int("season_length", self.season_length)
+
+    def _fit_one(self, y):
+        if np.ptp(y) == 0:  # statsmodels 0.15 estimates a drift of 1.25 for 5, 5, 5, ...
+            return _Fitted(y, 0.0)
+        seasonal = self.season_length > 1 and y.size >= 2 * self.season_length
+        model = ThetaModel(y, period=self.season_length if seasonal else None,
+                           deseasonalize=seasonal)
+        with _quiet():
+            return model.fit()
+
+    def _forecast_one(self, model, horizon):
+        if isinstance(model, _Fitted):  # a constant series
+            return np.full(horizon, model.y[-1])
+        return np.asarray(model.forecast(horizon))
+
+    def _interval_one(self, model, horizon, coverages):
+        if isinstance(model, _Fitted):
+            return np.full((len(coverages), 2, horizon), model.y[-1])
+        return np.stack([np.asarray(model.prediction_intervals(horizon, alpha=1 - c)).T
+                         for c in coverages])
