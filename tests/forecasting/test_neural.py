@@ -209,3 +209,15 @@ def test_clone_pickle_and_seed_reproducibility():
     pd.testing.assert_series_equal(restored.predict(3), f.predict(3))
     again = tsrnn.RNNForecaster(horizon=3, season_length=12, **FAST).fit(y)
     pd.testing.assert_series_equal(again.predict(3), f.predict(3))
+
+
+def test_a_failed_refit_or_update_loses_nothing():
+    y = load_airline()
+    f = tsrnn.RNNForecaster(horizon=3, season_length=12, **FAST).fit(y[:-6])
+    before, lags = f.predict(3), f.lags_
+    with pytest.raises(ValueError, match="lags"):
+        f.set_params(lags=500).fit(y)
+    with pytest.raises(ValueError, match="next date"):
+        f.update(y[-3:])
+    assert f.lags_ == lags and len(f.panel_.values[0]) == len(y) - 6
+    pd.testing.assert_series_equal(f.predict(3), before)

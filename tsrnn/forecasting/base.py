@@ -17,6 +17,7 @@ formats the output.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from numbers import Integral, Real
 
@@ -107,11 +108,12 @@ class Forecaster(BaseEstimator):
         self
         """
         _no_exogenous(self, X)
-        self._check_params()
-        panel = to_panel(y)
-        self._check_lengths(panel)
-        self._fit(panel)
-        self.panel_ = panel
+        with _kept_on_failure(self):
+            self._check_params()
+            panel = to_panel(y)
+            self._check_lengths(panel)
+            self._fit(panel)
+            self.panel_ = panel
         return self
 
     def predict(self, horizon: int, X=None):
@@ -163,9 +165,10 @@ class Forecaster(BaseEstimator):
         """
         check_is_fitted(self, "panel_")
         _no_exogenous(self, X_new)
-        panel = self.panel_.extended(to_panel(y_new, min_length=1, freq=self.panel_.freq))
-        self._update(panel)
-        self.panel_ = panel
+        with _kept_on_failure(self):
+            panel = self.panel_.extended(to_panel(y_new, min_length=1, freq=self.panel_.freq))
+            self._update(panel)
+            self.panel_ = panel
         return self
 
     # -- for subclasses --------------------------------------------------------------------
@@ -195,6 +198,20 @@ class Forecaster(BaseEstimator):
     def _update(self, panel: Panel) -> None:
         """Take the longer history without refitting; the default refits on it."""
         self._fit(panel)
+
+
+@contextmanager
+def _kept_on_failure(forecaster):
+    """Put the forecaster's attributes back as they were when the block fails, so that a
+    failed refit or update loses nothing fitted. Fitting replaces attributes and never
+    changes them in place, so a shallow copy is enough."""
+    before = dict(forecaster.__dict__)
+    try:
+        yield
+    except BaseException:
+        forecaster.__dict__.clear()
+        forecaster.__dict__.update(before)
+        raise
 
 
 # -- input checks ------------------------------------------------------------------------

@@ -24,7 +24,6 @@ from numbers import Integral
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
-from sklearn.utils import check_random_state
 
 from ..estimators import GRURegressor, LSTMRegressor, RNNRegressor
 from .base import Forecaster, Panel
@@ -167,7 +166,7 @@ class RNNForecaster(Forecaster):
             learning_rate=self.learning_rate, batch_size=self.batch_size,
             max_iter=self.max_iter, dropout=self.dropout,
             early_stopping=self.early_stopping,
-            random_state=check_random_state(self.random_state), verbose=self.verbose,
+            random_state=self.random_state, verbose=self.verbose,
             dtype=self.dtype, device=self.device,
         )
         return estimator.fit(np.concatenate(inputs)[by_date], np.concatenate(targets)[by_date])
