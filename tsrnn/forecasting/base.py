@@ -171,6 +171,53 @@ class Forecaster(BaseEstimator):
             self.panel_ = panel
         return self
 
+    def plot(self, horizon: int, coverage: float | None = 0.9, series=None,
+             history: int | None = None, ax=None):
+        """Plot one series' history, its forecast and (when ``coverage``) its interval.
+
+        Needs matplotlib (``pip install "tsrnn[plot]"``).
+
+        Parameters
+        ----------
+        horizon : int
+        coverage : float in (0, 1) or None
+            Interval to shade; None for none.
+        series : optional
+            Id of the series to draw (a column or unique_id); the first by default.
+        history : int, optional
+            How many of the last observations to draw (all by default).
+        ax : matplotlib Axes, optional
+
+        Returns
+        -------
+        matplotlib Axes
+        """
+        try:
+            import matplotlib.pyplot as plt
+        except ImportError:
+            raise ImportError('plot needs matplotlib: pip install "tsrnn[plot]"') from None
+        check_is_fitted(self, "panel_")
+        panel = self.panel_
+        k = 0 if series is None else _position(panel.ids, series)
+        point = _one_series(self.predict(horizon), panel, k, "yhat")
+        ax = ax if ax is not None else plt.subplots(figsize=(9, 4))[1]
+        start = 0 if history is None else max(panel.values[k].size - int(history), 0)
+        dates = panel.index[k][start:]
+        dates = dates.to_timestamp() if isinstance(dates, pd.PeriodIndex) else dates
+        future = panel.future_index(k, horizon)
+        future = future.to_timestamp() if isinstance(future, pd.PeriodIndex) else future
+        ax.plot(dates, panel.values[k][start:], color="black", lw=1, label="history")
+        ax.plot(future, point, color="tab:blue", lw=1.5, label=type(self).__name__)
+        if coverage is not None:
+            interval = self.predict_interval(horizon, coverage=coverage)
+            lower = _one_series(interval, panel, k, "lower")
+            upper = _one_series(interval, panel, k, "upper")
+            ax.fill_between(future, lower, upper, color="tab:blue", alpha=0.2,
+                            label=f"{coverage:.0%} interval")
+        ax.set_title(str(panel.ids[k]) if panel.ids[k] is not None else "")
+        ax.legend(loc="upper left")
+        return ax
+
     # -- for subclasses --------------------------------------------------------------------
 
     _min_length = 1  # shortest series the model can fit
@@ -198,6 +245,24 @@ class Forecaster(BaseEstimator):
     def _update(self, panel: Panel) -> None:
         """Take the longer history without refitting; the default refits on it."""
         self._fit(panel)
+
+
+def _position(ids: list, series) -> int:
+    for k, uid in enumerate(ids):
+        if uid == series:
+            return k
+    raise ValueError(f"series {series!r} is not among the fitted series {ids[:5]}...")
+
+
+def _one_series(output, panel: Panel, k: int, column: str) -> np.ndarray:
+    """Series k's values of one output column, from any of the three forms."""
+    if panel.form == "long":
+        return output.loc[output["unique_id"] == panel.ids[k], column].to_numpy()
+    if panel.form == "series":
+        return (output if isinstance(output, pd.Series) else output[column]).to_numpy()
+    if isinstance(output.columns, pd.MultiIndex):
+        return output[(panel.ids[k], column)].to_numpy()
+    return output[panel.ids[k]].to_numpy()
 
 
 @contextmanager
