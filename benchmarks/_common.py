@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import datetime
 import gc
+import importlib
+import json
 import math
 import os
 import platform
 import statistics
+import subprocess
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -201,19 +204,20 @@ def paired_ratios(numerator: Timing, denominator: Timing) -> list[float]:
 # -- numba -------------------------------------------------------------------------------
 
 
-def numba_dispatchers(modules: Sequence[object]) -> list[object]:
-    """The Numba dispatchers (jitted functions) defined at the top level of ``modules``."""
+def tsrnn_kernel_dispatchers() -> list[object]:
+    """The Numba dispatchers (jitted functions) of the tsrnn.kernels modules loaded so far."""
     from numba.core.dispatcher import Dispatcher
 
     found = {}
-    for module in modules:
-        for obj in vars(module).values():
-            if isinstance(obj, Dispatcher):
-                found[id(obj)] = obj
+    for name, module in list(sys.modules.items()):
+        if name.startswith("tsrnn.kernels") and module is not None:
+            for obj in vars(module).values():
+                if isinstance(obj, Dispatcher):
+                    found[id(obj)] = obj
     return list(found.values())
 
 
-def numba_cache_counts(dispatchers: Sequence[object]) -> tuple[int, int]:
+def _numba_cache_counts(dispatchers: Sequence[object]) -> tuple[int, int]:
     """(on-disk cache hits, cache misses i.e. compilations) summed over ``dispatchers``."""
     hits = misses = 0
     for d in dispatchers:
@@ -221,6 +225,37 @@ def numba_cache_counts(dispatchers: Sequence[object]) -> tuple[int, int]:
         hits += sum(stats.cache_hits.values())
         misses += sum(stats.cache_misses.values())
     return hits, misses
+
+
+def first_call(fn: Callable[[], object], dispatchers: Sequence[object]) -> tuple[float, str]:
+    """Seconds of one call of ``fn``, and where its kernels came from: compiled, Numba's
+    on-disk cache, or already in memory (told apart by the dispatchers' cache statistics)."""
+    hits0, misses0 = _numba_cache_counts(dispatchers)
+    seconds = time_once(fn)
+    hits, misses = _numba_cache_counts(dispatchers)
+    hits, misses = hits - hits0, misses - misses0
+    if misses:
+        return seconds, f"compiled ({misses} function(s); {hits} loaded from disk cache)"
+    if hits:
+        return seconds, f"Numba on-disk cache ({hits} function(s))"
+    return seconds, "already in memory"
+
+
+def report_first_calls(first_calls: Callable[[object], list]) -> None:
+    """The child's side of `first_calls_in_child`: time ``import tsrnn``, then
+    ``first_calls(tsrnn)`` (its table rows), and print both as one JSON line."""
+    import_s = time_once(lambda: importlib.import_module("tsrnn"))
+    print(json.dumps({"import_s": import_s, "rows": first_calls(sys.modules["tsrnn"])}))
+
+
+def first_calls_in_child(script: str, args: Sequence[str] = (),
+                         env: dict[str, str] | None = None) -> tuple[float, list]:
+    """Run ``script --first-calls *args`` in a fresh process, so that the import and the
+    first calls are timed cold; return its (import seconds, rows)."""
+    child = subprocess.run([sys.executable, script, "--first-calls", *args], env=env,
+                           check=True, capture_output=True, text=True)
+    out = json.loads(child.stdout.strip().splitlines()[-1])
+    return out["import_s"], out["rows"]
 
 
 # -- reports -------------------------------------------------------------------------------

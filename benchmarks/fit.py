@@ -21,9 +21,6 @@ are timed separately in a fresh process. Prints a table and writes benchmarks/re
 from __future__ import annotations
 
 import argparse
-import importlib
-import json
-import subprocess
 import sys
 from pathlib import Path
 
@@ -31,14 +28,16 @@ import numpy as np
 from _common import (
     RESULTS_DIR,
     command_line,
+    first_call,
+    first_calls_in_child,
     interleaved,
     machine_info,
     machine_markdown,
     markdown_table,
-    numba_cache_counts,
-    numba_dispatchers,
     paired_ratios,
+    report_first_calls,
     time_once,
+    tsrnn_kernel_dispatchers,
     write_markdown,
 )
 
@@ -161,9 +160,7 @@ def first_calls(tsrnn, epochs: int) -> list[list[str]]:
     """
     from tsrnn.network import Optimizer
 
-    kernel_modules = [m for name, m in sys.modules.items()
-                      if name.startswith("tsrnn.kernels") and m is not None]
-    dispatchers = numba_dispatchers(kernel_modules)
+    dispatchers = tsrnn_kernel_dispatchers()
     x, y = airline_windows()
     rows = []
     for cell in CELLS:
@@ -174,17 +171,8 @@ def first_calls(tsrnn, epochs: int) -> list[list[str]]:
             return net.train_epoch(x, y, opt, loss="mse", batch_size=BATCH, shuffle=True,
                                    seed=k)
 
-        hits0, misses0 = numba_cache_counts(dispatchers)
-        first = time_once(lambda epoch=epoch: epoch(0))
-        hits, misses = numba_cache_counts(dispatchers)
-        hits, misses = hits - hits0, misses - misses0
+        first, source = first_call(lambda epoch=epoch: epoch(0), dispatchers)
         rest = time_once(lambda epoch=epoch: [epoch(k) for k in range(1, epochs)])
-        if misses:
-            source = f"compiled ({misses} function(s); {hits} loaded from disk cache)"
-        elif hits:
-            source = f"Numba on-disk cache ({hits} function(s))"
-        else:
-            source = "already in memory"
         rows.append([DTYPE, cell.upper(), f"{first:.3f}", f"{rest:.3f}", source])
     return rows
 
@@ -295,14 +283,9 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.first_calls:
         # in a process of its own, so that the import and the first calls are timed cold
-        import_s = time_once(lambda: importlib.import_module("tsrnn"))
-        print(json.dumps({"import_s": import_s,
-                          "rows": first_calls(sys.modules["tsrnn"], epochs)}))
+        report_first_calls(lambda tsrnn: first_calls(tsrnn, epochs))
         return 0
-    child = subprocess.run([sys.executable, __file__, "--first-calls", "--epochs", str(epochs)],
-                           check=True, capture_output=True, text=True)
-    cold = json.loads(child.stdout.strip().splitlines()[-1])
-    import_s, first = cold["import_s"], cold["rows"]
+    import_s, first = first_calls_in_child(__file__, ["--epochs", str(epochs)])
     print(f"import tsrnn: {import_s:.2f} s", flush=True)
     print(markdown_table(FIRST_HEADERS, first, "llrrl"), "\n", flush=True)
 

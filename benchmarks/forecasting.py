@@ -25,11 +25,8 @@ sMAPE. Prints a table and writes benchmarks/results/forecasting.md.
 from __future__ import annotations
 
 import argparse
-import importlib
 import importlib.util
-import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -41,13 +38,15 @@ from _common import (
     RESULTS_DIR,
     _version,
     command_line,
+    first_call,
+    first_calls_in_child,
     interleaved,
     machine_info,
     machine_markdown,
     markdown_table,
-    numba_cache_counts,
-    numba_dispatchers,
+    report_first_calls,
     time_once,
+    tsrnn_kernel_dispatchers,
     write_markdown,
 )
 
@@ -190,32 +189,21 @@ def warm_panel(seed: int):
 def first_calls(cells, seed: int) -> list[list[str]]:
     """Per cell, the first fit + predict on the tiny panel (compiling or loading the
     kernels), then the same again, warm."""
-    kernels = [m for name, m in sys.modules.items()
-               if name.startswith("tsrnn.kernels") and m is not None]
-    dispatchers = numba_dispatchers(kernels)
+    dispatchers = tsrnn_kernel_dispatchers()
     small = warm_panel(seed)
     rows = []
     for contender in rnn_contenders(cells, seed):
         def run(contender=contender):
             return contender.make().fit(small).predict(HORIZON)
 
-        hits0, misses0 = numba_cache_counts(dispatchers)
-        first = time_once(run)
-        hits, misses = numba_cache_counts(dispatchers)
-        hits, misses = hits - hits0, misses - misses0
+        first, source = first_call(run, dispatchers)
         warm = time_once(run)
-        if misses:
-            source = f"compiled ({misses} function(s); {hits} loaded from disk cache)"
-        elif hits:
-            source = f"Numba on-disk cache ({hits} function(s))"
-        else:
-            source = "already in memory"
         rows.append([contender.name, f"{first:.2f}", f"{warm:.2f}", f"{first - warm:.2f}",
                      source])
     return rows
 
 
-def first_calls_in_child(cells, seed: int) -> tuple[float, list[list[str]]]:
+def first_calls_fresh(cells, seed: int) -> tuple[float, list[list[str]]]:
     """`first_calls` in fresh processes: with Numba's usual on-disk cache, then with an
     empty one (so compiling from scratch); ``import tsrnn`` timed in the first."""
     rows, import_s = [], None
@@ -224,12 +212,10 @@ def first_calls_in_child(cells, seed: int) -> tuple[float, list[list[str]]]:
         with tempfile.TemporaryDirectory() as empty:
             if cache == "empty":
                 env["NUMBA_CACHE_DIR"] = empty
-            child = subprocess.run([sys.executable, __file__, "--first-calls", "--cells",
-                                    ",".join(cells), "--seed", str(seed)], env=env,
-                                   check=True, capture_output=True, text=True)
-        out = json.loads(child.stdout.strip().splitlines()[-1])
-        import_s = out["import_s"] if import_s is None else import_s
-        rows += [[row[0], cache, *row[1:]] for row in out["rows"]]
+            child_import_s, child_rows = first_calls_in_child(
+                __file__, ["--cells", ",".join(cells), "--seed", str(seed)], env)
+        import_s = child_import_s if import_s is None else import_s
+        rows += [[row[0], cache, *row[1:]] for row in child_rows]
     return import_s, rows
 
 
@@ -405,10 +391,9 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.first_calls:
         # in a process of its own, so that the import and the first calls are timed cold
-        import_s = time_once(lambda: importlib.import_module("tsrnn"))
-        print(json.dumps({"import_s": import_s, "rows": first_calls(cells, args.seed)}))
+        report_first_calls(lambda tsrnn: first_calls(cells, args.seed))
         return 0
-    import_s, first = first_calls_in_child(cells, args.seed)
+    import_s, first = first_calls_fresh(cells, args.seed)
     print(f"import tsrnn: {import_s:.2f} s", flush=True)
     print(markdown_table(FIRST_HEADERS, first, "llrrrl"), "\n", flush=True)
 

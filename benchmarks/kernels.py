@@ -17,9 +17,6 @@ separately. Prints a table and writes benchmarks/results/kernels.md.
 from __future__ import annotations
 
 import argparse
-import importlib
-import json
-import subprocess
 import sys
 from functools import partial
 from pathlib import Path
@@ -28,15 +25,16 @@ import numpy as np
 from _common import (
     RESULTS_DIR,
     command_line,
+    first_call,
+    first_calls_in_child,
     fmt_ms,
     interleaved,
     machine_info,
     machine_markdown,
     markdown_table,
-    numba_cache_counts,
-    numba_dispatchers,
     paired_ratios,
-    time_once,
+    report_first_calls,
+    tsrnn_kernel_dispatchers,
     write_markdown,
 )
 
@@ -85,9 +83,7 @@ def first_calls(tsrnn) -> list[list[str]]:
     Each time includes one run at B=64, T=48 (milliseconds); the rest is Numba compiling
     or loading from its on-disk cache, told apart by the dispatchers' cache statistics.
     """
-    kernel_modules = [m for name, m in sys.modules.items()
-                      if name.startswith("tsrnn.kernels") and m is not None]
-    dispatchers = numba_dispatchers(kernel_modules)
+    dispatchers = tsrnn_kernel_dispatchers()
     rows = []
     for dtype in ("float32", "float64"):
         x, y = make_data(BATCH, dtype)
@@ -95,16 +91,7 @@ def first_calls(tsrnn) -> list[list[str]]:
             net = make_net(tsrnn, cell, 16, dtype)
             for what, call in (("forward", partial(net.forward, x)),
                                ("loss_and_grad", partial(net.loss_and_grad, x, y))):
-                hits0, misses0 = numba_cache_counts(dispatchers)
-                seconds = time_once(call)
-                hits, misses = numba_cache_counts(dispatchers)
-                hits, misses = hits - hits0, misses - misses0
-                if misses:
-                    source = f"compiled ({misses} function(s); {hits} loaded from disk cache)"
-                elif hits:
-                    source = f"Numba on-disk cache ({hits} function(s))"
-                else:
-                    source = "already in memory"
+                seconds, source = first_call(call, dispatchers)
                 rows.append([dtype, cell, what, f"{seconds:.3f}", source])
     return rows
 
@@ -249,13 +236,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.first_calls:
         # in a process of its own: the import and first calls timed cold, and their float64
         # runs kept away from the timed cases (after them, torch ran 10x slower here)
-        import_s = time_once(lambda: importlib.import_module("tsrnn"))
-        print(json.dumps({"import_s": import_s, "rows": first_calls(sys.modules["tsrnn"])}))
+        report_first_calls(first_calls)
         return 0
-    child = subprocess.run([sys.executable, __file__, "--first-calls"], check=True,
-                           capture_output=True, text=True)
-    cold = json.loads(child.stdout.strip().splitlines()[-1])
-    import_s, first = cold["import_s"], cold["rows"]
+    import_s, first = first_calls_in_child(__file__)
     print(f"import tsrnn: {import_s:.2f} s", flush=True)
     print(markdown_table(FIRST_HEADERS, first, "lllrl"), "\n", flush=True)
 
