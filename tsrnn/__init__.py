@@ -9,12 +9,12 @@ from .estimators import (
     RNNClassifier,
     RNNRegressor,
 )
-from .forecasting import RNNForecaster
+from .forecasting import RNNForecaster, fill_gaps
 from .network import RecurrentNetwork
 
 __version__ = "0.1.0"
 
 __all__ = [
     "GRUClassifier", "GRURegressor", "LSTMClassifier", "LSTMRegressor", "RNNClassifier",
-    "RNNForecaster", "RNNRegressor", "RecurrentNetwork", "__version__", "datasets",
+    "RNNForecaster", "RNNRegressor", "RecurrentNetwork", "__version__", "datasets", "fill_gaps",
 ]

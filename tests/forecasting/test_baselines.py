@@ -1,5 +1,5 @@
 """The baselines: output forms, exact benchmark values, intervals, statsmodels equivalence,
-model selection, update and input checks."""
+model selection, update, parallel runs and input checks."""
 
 import warnings
 
@@ -10,7 +10,7 @@ from sklearn.base import clone
 from statsmodels.tsa.statespace.sarimax import SARIMAX
 
 from tsrnn.baselines import ARIMA, ETS, AutoARIMA, Drift, Mean, Naive, SeasonalNaive, Theta
-from tsrnn.datasets import load_airline
+from tsrnn.datasets import load_airline, make_panel
 
 # one quick configuration of each baseline
 BASELINES = {
@@ -253,6 +253,48 @@ def test_update_checks_the_new_data():
     f = Naive().fit(y[:-12])
     with pytest.raises(ValueError, match="starts at"):
         f.update(y[-6:])
+
+
+# -- n_jobs ----------------------------------------------------------------------------------
+
+# quick configurations of the models that take n_jobs
+PARALLEL = {
+    "arima": lambda n_jobs: ARIMA(order=(1, 1, 0), n_jobs=n_jobs),
+    "autoarima": lambda n_jobs: AutoARIMA(season_length=12, max_p=1, max_q=1, max_P=0,
+                                          max_Q=0, n_jobs=n_jobs),
+    "ets": lambda n_jobs: ETS(season_length=12, trend="add", seasonal="add", n_jobs=n_jobs),
+    "theta": lambda n_jobs: Theta(season_length=12, n_jobs=n_jobs),
+}
+
+
+@pytest.mark.parametrize("name", list(PARALLEL))
+def test_n_jobs_gives_the_same_numbers(name):
+    panel = make_panel(n_series=4, length=48, season_length=12, random_state=0)
+    serial, parallel = PARALLEL[name](None).fit(panel), PARALLEL[name](2).fit(panel)
+    pd.testing.assert_frame_equal(parallel.predict(6), serial.predict(6), check_exact=True)
+    pd.testing.assert_frame_equal(parallel.predict_interval(6, coverage=[0.8, 0.95]),
+                                  serial.predict_interval(6, coverage=[0.8, 0.95]),
+                                  check_exact=True)
+    if name == "arima":  # update conditions the models on the new tail, in the workers too
+        longer = make_panel(n_series=4, length=54, season_length=12, random_state=0)
+        new = longer.groupby("unique_id").tail(6)
+        pd.testing.assert_frame_equal(parallel.update(new).predict(6),
+                                      serial.update(new).predict(6), check_exact=True)
+
+
+def test_n_jobs_names_the_failing_series():
+    panel = make_panel(n_series=4, length=48, season_length=12, random_state=0)
+    panel.loc[panel["unique_id"] == "s2", "y"] -= 1e4  # not positive: no multiplicative error
+    with pytest.raises(ValueError, match="ETS failed on series 's2'.*positive"):
+        ETS(error="mul", n_jobs=2).fit(panel)
+
+
+@pytest.mark.parametrize(("n_jobs", "error"), [
+    (0, ValueError), (1.5, TypeError), ("2", TypeError), (True, TypeError),
+])
+def test_bad_n_jobs(n_jobs, error):
+    with pytest.raises(error, match="n_jobs"):
+        Theta(n_jobs=n_jobs).fit(load_airline())
 
 
 # -- bad input -------------------------------------------------------------------------------

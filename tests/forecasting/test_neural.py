@@ -132,7 +132,7 @@ def test_bad_arguments_get_a_clear_error():
     f = tsrnn.RNNForecaster(horizon=3, **FAST).fit(y)
     with pytest.raises(ValueError, match="horizon"):
         f.predict(0)
-    with pytest.raises(ValueError, match="exogenous"):
+    with pytest.raises(TypeError, match="X must be indexed by dates"):
         f.predict(3, X=pd.DataFrame({"x": range(3)}))
     with pytest.raises(ValueError, match="cell"):
         tsrnn.RNNForecaster(cell="transformer").fit(y)

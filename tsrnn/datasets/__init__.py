@@ -7,7 +7,7 @@ from importlib import resources
 import numpy as np
 import pandas as pd
 
-__all__ = ["load_airline", "make_panel"]
+__all__ = ["load_airline", "load_macro", "make_panel"]
 
 
 def load_airline() -> pd.Series:
@@ -46,6 +46,40 @@ def load_airline() -> pd.Series:
     return y
 
 
+def load_macro() -> pd.DataFrame:
+    """Twelve quarterly US macroeconomic series, 1959Q1 to 2009Q3: a small real panel.
+
+    The copy statsmodels ships (``statsmodels.datasets.macrodata``; public domain, from the
+    US Bureau of Economic Analysis, Bureau of Labor Statistics and Federal Reserve), so
+    nothing is downloaded. Levels (real GDP and its parts, CPI, M1, population) trend
+    upwards; rates (T-bill rate, unemployment, inflation, real interest) wander, and may be
+    zero or negative.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A wide frame of 203 rows: columns ``realgdp, realcons, realinv, realgovt, realdpi,
+        cpi, m1, tbilrate, unemp, pop, infl, realint`` (float64), indexed by a quarterly
+        `pandas.PeriodIndex` named ``"ds"`` (1959Q1 .. 2009Q3).
+
+    Examples
+    --------
+    >>> from tsrnn.datasets import load_macro
+    >>> y = load_macro()
+    >>> y.shape, str(y.index[0]), str(y.index[-1])
+    ((203, 12), '1959Q1', '2009Q3')
+    """
+    from statsmodels.datasets import macrodata
+
+    data = macrodata.load_pandas().data
+    index = pd.PeriodIndex.from_fields(year=data["year"].astype(int),
+                                       quarter=data["quarter"].astype(int), freq="Q")
+    frame = data.drop(columns=["year", "quarter"]).astype("float64")
+    frame.index = index.rename("ds")
+    frame.columns.name = None
+    return frame
+
+
 def make_panel(
     n_series: int = 10,
     length: int = 120,
@@ -54,24 +88,31 @@ def make_panel(
     freq: str = "MS",
     start: str = "2000-01-01",
     noise: float = 0.1,
+    exogenous: bool = False,
     random_state: int | None = None,
-) -> pd.DataFrame:
-    """A synthetic panel of seasonal series with trends, in long form.
+) -> pd.DataFrame | tuple[pd.DataFrame, pd.DataFrame]:
+    """A synthetic panel of seasonal series with trends, in long form, optionally driven by
+    an exogenous variable.
 
     Series k is ``level_k * (1 + trend_k * t) * (1 + amplitude_k * sin(2 pi t / m + phase_k))
     * exp(noise * e_t)`` with e_t standard normal, all positive; levels span two orders of
-    magnitude, so that a global model must cope with scale.
+    magnitude, so that a global model must cope with scale. With ``exogenous=True`` it is also
+    multiplied by ``1 + lift_k * promo_t``: ``promo`` is 1 on a random fifth of the dates of
+    each series (0 elsewhere) and ``lift_k`` is drawn in [0.3, 0.8], so that a model that
+    knows the future promotions forecasts much better than one that does not.
 
     Returns
     -------
-    pandas.DataFrame
+    y : pandas.DataFrame
         Columns ``unique_id`` ("s0", "s1", ...), ``ds`` (dates at ``freq`` from ``start``) and
         ``y``, ``n_series * length`` rows.
+    X : pandas.DataFrame, only with ``exogenous=True``
+        Columns ``unique_id, ds, promo`` on the same rows.
     """
     rng = np.random.default_rng(random_state)
     t = np.arange(length)
     ds = pd.date_range(start, periods=length, freq=freq)
-    frames = []
+    frames, promos = [], []
     for k in range(n_series):
         level = 10 ** rng.uniform(1, 3)
         trend = rng.uniform(-0.002, 0.01)
@@ -80,5 +121,10 @@ def make_panel(
         y = (level * (1 + trend * t) * (1 + amplitude * np.sin(2 * np.pi * t / season_length
                                                                  + phase))
              * np.exp(noise * rng.standard_normal(length)))
+        if exogenous:
+            promo = (rng.uniform(size=length) < 0.2).astype(float)
+            y = y * (1 + rng.uniform(0.3, 0.8) * promo)
+            promos.append(pd.DataFrame({"unique_id": f"s{k}", "ds": ds, "promo": promo}))
         frames.append(pd.DataFrame({"unique_id": f"s{k}", "ds": ds, "y": y}))
-    return pd.concat(frames, ignore_index=True)
+    y = pd.concat(frames, ignore_index=True)
+    return (y, pd.concat(promos, ignore_index=True)) if exogenous else y

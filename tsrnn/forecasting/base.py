@@ -7,18 +7,20 @@ A forecaster takes y as
   observation,
 and answers in the same form, indexed by the dates after the end of each series.
 
-Inside, every form becomes a `Panel`: per series its id, its float64 values and its dates.
-Subclasses implement ``_fit(panel)``, ``_predict(horizon)`` (one array of ``horizon`` values
-per series) and ``_predict_interval(horizon, coverages)`` (per series an array of shape
+Inside, every form becomes a `Panel`: per series its id, its float64 values and its dates,
+and, for forecasters that take them, exogenous variables X (in the form of y, see
+`Panel.with_exogenous`) and static features (one row per series). Subclasses implement
+``_fit(panel)``, ``_predict(panel, horizon)`` (one array of ``horizon`` values per series) and
+``_predict_interval(panel, horizon, coverages)`` (per series an array of shape
 (len(coverages), 2, horizon): lower and upper bounds); the base class checks the input and
-formats the output.
+formats the output. Gaps are refused; `fill_gaps` fills them when the user asks for it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from numbers import Integral, Real
 
 import numpy as np
@@ -38,6 +40,12 @@ class Panel:
     values : one float64 array per series
     index : one DatetimeIndex or PeriodIndex per series, regular, with its ``freq``
     name : the Series' name (form "series") or the columns' name (form "wide")
+    exogenous : per series a float array (positions, len(exogenous_names)): row i holds X at
+        the i-th date of the series' regular grid from its first date (history, then future);
+        NaN where X gives no value. None without X.
+    exogenous_names : X's column names
+    static : (len(ids), len(static_names)) static features, or None
+    static_names : their names
     """
 
     form: str
@@ -45,6 +53,10 @@ class Panel:
     values: list[np.ndarray]
     index: list[pd.Index]
     name: object = None
+    exogenous: list[np.ndarray] | None = None
+    exogenous_names: list | None = None
+    static: np.ndarray | None = None
+    static_names: list | None = None
 
     @property
     def freq(self):
@@ -52,10 +64,89 @@ class Panel:
 
     def future_index(self, k: int, horizon: int) -> pd.Index:
         """The ``horizon`` dates after the end of series k."""
-        last = self.index[k][-1]
+        return self.dates(k, self.values[k].size + horizon)[self.values[k].size:]
+
+    def dates(self, k: int, stop: int) -> pd.Index:
+        """The first ``stop`` dates of series k's regular grid: its history, then the future."""
+        start = self.index[k][0]
         if isinstance(self.index[k], pd.PeriodIndex):
-            return pd.period_range(last + 1, periods=horizon, freq=self.freq, name="ds")
-        return pd.date_range(last + self.freq, periods=horizon, freq=self.freq, name="ds")
+            return pd.period_range(start, periods=stop, freq=self.freq, name="ds")
+        return pd.date_range(start, periods=stop, freq=self.freq, name="ds")
+
+    def with_exogenous(self, X) -> Panel:
+        """This panel with X's values added, X's taking precedence on dates held twice.
+
+        X comes in y's form, indexed by dates on y's grid (before, over and after the
+        history): for a Series y, a DataFrame (or Series) indexed by dates, one column a
+        variable; for a wide y, the same, shared by every series, or with column MultiIndex
+        (series, variable); for a long y, a long DataFrame ``unique_id, ds`` plus one column a
+        variable. Values may be missing (NaN or absent rows): the forecaster says which
+        dates it needs.
+        """
+        frames = _exogenous_frames(X, self)
+        names = list(frames[0].columns)
+        if any(list(f.columns) != names for f in frames):
+            raise ValueError("X must hold the same variables for every series")
+        if self.exogenous_names is not None:
+            if set(names) != set(self.exogenous_names):
+                raise ValueError(f"X has variables {sorted(map(str, names))}, the data fitted "
+                                 f"on {sorted(map(str, self.exogenous_names))}")
+            names = list(self.exogenous_names)
+        merged = []
+        for k, frame in enumerate(frames):
+            new = self._on_grid(k, frame[names])
+            old = None if self.exogenous is None else self.exogenous[k]
+            if old is not None and old.shape[0] > new.shape[0]:
+                new = np.vstack([new, np.full((old.shape[0] - new.shape[0], len(names)),
+                                              np.nan)])
+            if old is not None:
+                new[: old.shape[0]] = np.where(np.isnan(new[: old.shape[0]]), old,
+                                               new[: old.shape[0]])
+            merged.append(new)
+        return replace(self, exogenous=merged, exogenous_names=names)
+
+    def _on_grid(self, k: int, frame: pd.DataFrame) -> np.ndarray:
+        """Series k's rows of X as an array over the positions of its grid (NaN where X has
+        no row); X's dates before the series starts are dropped."""
+        what = f"X for series {self.ids[k]!r}" if self.form != "series" else "X"
+        index = frame.index
+        if isinstance(index, pd.PeriodIndex) != isinstance(self.index[k], pd.PeriodIndex) \
+                or not isinstance(index, (pd.DatetimeIndex, pd.PeriodIndex)):
+            raise TypeError(f"{what} must be indexed by dates of y's kind "
+                            f"({type(self.index[k]).__name__}), got {type(index).__name__}")
+        if index.has_duplicates:
+            raise ValueError(f"{what} has duplicate dates: "
+                             f"{list(index[index.duplicated()][:3].astype(str))}")
+        values = _real_columns(frame, what)
+        keep = index >= self.index[k][0]
+        index, values = index[keep], values[keep]
+        grid = self.dates(k, _grid_length(self.index[k], index.max()) if len(index) else 0)
+        positions = grid.get_indexer(index)
+        off = positions < 0
+        if off.any():
+            raise ValueError(f"{what} has dates off y's frequency {self.freq}: "
+                             f"{list(index[off][:3].astype(str))}")
+        out = np.full((len(grid), values.shape[1]), np.nan)
+        out[positions] = values
+        return out
+
+    def with_static(self, static) -> Panel:
+        """This panel with static features: a DataFrame indexed by the series' ids (for a
+        Series y, one row), one column a numeric feature."""
+        if not isinstance(static, pd.DataFrame):
+            raise TypeError(f"static must be a pandas DataFrame indexed by the series ids, "
+                            f"got {type(static).__name__}")
+        if self.form == "series" and len(static) == 1:
+            static = static.set_axis([self.ids[0]])
+        missing = [uid for uid in self.ids if uid not in static.index]
+        if missing:
+            raise ValueError(f"static has no row for the series {missing[:5]}")
+        if static.index.has_duplicates:
+            raise ValueError("static has duplicate series ids")
+        values = _real_columns(static.loc[self.ids], "static")
+        if np.isnan(values).any():
+            raise ValueError("static has missing values")
+        return replace(self, static=values, static_names=list(static.columns))
 
     def extended(self, new: Panel) -> Panel:
         """This panel with ``new``'s observations appended; they must start right after each
@@ -70,9 +161,10 @@ class Panel:
             if new.index[k][0] != expected:
                 raise ValueError(f"y_new for series {uid!r} starts at {new.index[k][0]}, but "
                                  f"the next date after the data seen is {expected}")
-        return Panel(self.form, list(self.ids),
-                     [np.concatenate([a, b]) for a, b in zip(self.values, new.values, strict=True)],
-                     [a.append(b) for a, b in zip(self.index, new.index, strict=True)], self.name)
+        return replace(
+            self,
+            values=[np.concatenate([a, b]) for a, b in zip(self.values, new.values, strict=True)],
+            index=[a.append(b) for a, b in zip(self.index, new.index, strict=True)])
 
     def format(self, columns: dict[str, list[np.ndarray]], horizon: int):
         """Per-series arrays of forecasts (one list per output column) in the user's form."""
@@ -100,17 +192,30 @@ class Panel:
 class Forecaster(BaseEstimator):
     """Base of every forecaster: fit / predict / predict_interval / update on pandas."""
 
-    def fit(self, y, X=None):
+    def fit(self, y, X=None, static=None):
         """Fit to the history ``y`` (a Series, a wide or a long DataFrame; see the module).
+
+        Parameters
+        ----------
+        y : pandas.Series or pandas.DataFrame
+        X : pandas.DataFrame, optional
+            Exogenous variables in y's form (see `Panel.with_exogenous`), for forecasters
+            that take them. Rows past the history are kept for `predict`.
+        static : pandas.DataFrame, optional
+            Static features, one row per series (indexed by the series' ids).
 
         Returns
         -------
         self
         """
-        _no_exogenous(self, X)
+        self._check_exogenous(X, static)
         with _kept_on_failure(self):
             self._check_params()
             panel = to_panel(y)
+            if X is not None:
+                panel = panel.with_exogenous(X)
+            if static is not None:
+                panel = panel.with_static(static)
             self._check_lengths(panel)
             self._fit(panel)
             self.panel_ = panel
@@ -119,33 +224,42 @@ class Forecaster(BaseEstimator):
     def predict(self, horizon: int, X=None):
         """Point forecasts of the next ``horizon`` steps of every series, in y's form.
 
+        Parameters
+        ----------
+        horizon : int
+        X : pandas.DataFrame, optional
+            Exogenous variables over the future dates (and any others), in y's form; they
+            add to (and override) those given to `fit` and `update`.
+
         Returns
         -------
         pandas.Series or pandas.DataFrame
             Indexed by the future dates; long form: columns ``unique_id, ds, yhat``.
         """
-        check_is_fitted(self, "panel_")
-        _no_exogenous(self, X)
+        panel = self._panel_for_predict(X)
         horizon = check_horizon(horizon)
-        forecasts = [np.asarray(f, dtype=float) for f in self._predict(horizon)]
+        forecasts = [np.asarray(f, dtype=float) for f in self._predict(panel, horizon)]
         _check_finite(self, forecasts)
-        return self.panel_.format({"yhat": forecasts}, horizon)
+        return panel.format({"yhat": forecasts}, horizon)
 
     def predict_interval(self, horizon: int, coverage: float | Sequence[float] = 0.9, X=None):
         """Prediction intervals of the next ``horizon`` steps, in y's form.
 
         Parameters
         ----------
+        horizon : int
         coverage : float or sequence of floats in (0, 1)
             Probability that the interval holds the future value. A single coverage gives
             columns ``lower`` and ``upper``; several give ``lower_<c>``, ``upper_<c>``. Wide
             frames get a column MultiIndex (series, bound).
+        X : pandas.DataFrame, optional
+            As for `predict`.
         """
-        check_is_fitted(self, "panel_")
-        _no_exogenous(self, X)
+        panel = self._panel_for_predict(X)
         horizon = check_horizon(horizon)
         coverages = check_coverages(coverage)
-        bounds = [np.asarray(b, dtype=float) for b in self._predict_interval(horizon, coverages)]
+        bounds = [np.asarray(b, dtype=float)
+                  for b in self._predict_interval(panel, horizon, coverages)]
         _check_finite(self, bounds)
         single = isinstance(coverage, Real)
         columns = {}
@@ -153,23 +267,42 @@ class Forecaster(BaseEstimator):
             suffix = "" if single else f"_{cov:g}"
             columns[f"lower{suffix}"] = [b[c, 0] for b in bounds]
             columns[f"upper{suffix}"] = [b[c, 1] for b in bounds]
-        return self.panel_.format(columns, horizon)
+        return panel.format(columns, horizon)
 
     def update(self, y_new, X_new=None):
         """Add new observations after the end of the history, moving the forecast origin,
         without refitting the model's parameters.
+
+        Parameters
+        ----------
+        y_new : pandas.Series or pandas.DataFrame
+            The observations right after the history, in y's form.
+        X_new : pandas.DataFrame, optional
+            Exogenous variables over those dates (and any others), in y's form.
 
         Returns
         -------
         self
         """
         check_is_fitted(self, "panel_")
-        _no_exogenous(self, X_new)
+        self._check_exogenous(X_new)
         with _kept_on_failure(self):
             panel = self.panel_.extended(to_panel(y_new, min_length=1, freq=self.panel_.freq))
+            if X_new is not None:
+                panel = panel.with_exogenous(X_new)
             self._update(panel)
             self.panel_ = panel
         return self
+
+    def _panel_for_predict(self, X) -> Panel:
+        check_is_fitted(self, "panel_")
+        self._check_exogenous(X)
+        return self.panel_ if X is None else self.panel_.with_exogenous(X)
+
+    def _check_exogenous(self, X, static=None) -> None:
+        if not self._takes_exogenous and (X is not None or static is not None):
+            raise ValueError(f"{type(self).__name__} takes no exogenous variables (X) or "
+                             "static features")
 
     def plot(self, horizon: int, coverage: float | None = 0.9, series=None,
              history: int | None = None, ax=None):
@@ -221,6 +354,7 @@ class Forecaster(BaseEstimator):
     # -- for subclasses --------------------------------------------------------------------
 
     _min_length = 1  # shortest series the model can fit
+    _takes_exogenous = False  # whether fit/predict/update take X and static
 
     def _check_params(self) -> None:
         """Raise a ValueError/TypeError naming a bad constructor parameter (before any data
@@ -236,10 +370,12 @@ class Forecaster(BaseEstimator):
     def _fit(self, panel: Panel) -> None:
         raise NotImplementedError
 
-    def _predict(self, horizon: int) -> list[np.ndarray]:
+    def _predict(self, panel: Panel, horizon: int) -> list[np.ndarray]:
+        """Forecasts from the end of ``panel`` (the fitted history, with any X of predict)."""
         raise NotImplementedError
 
-    def _predict_interval(self, horizon: int, coverages: list[float]) -> list[np.ndarray]:
+    def _predict_interval(self, panel: Panel, horizon: int,
+                          coverages: list[float]) -> list[np.ndarray]:
         raise NotImplementedError(f"{type(self).__name__} has no prediction intervals")
 
     def _update(self, panel: Panel) -> None:
@@ -295,11 +431,6 @@ def check_coverages(coverage) -> list[float]:
         raise ValueError(f"coverage must be a number in (0, 1) or a sequence of them, "
                          f"got {coverage!r}")
     return [float(c) for c in values]
-
-
-def _no_exogenous(forecaster, X) -> None:
-    if X is not None:
-        raise ValueError(f"{type(forecaster).__name__} takes no exogenous variables (X)")
 
 
 def _check_finite(forecaster, arrays) -> None:
@@ -371,13 +502,15 @@ def _regular(index: pd.Index, values: np.ndarray, what: str, min_length: int, fr
     missing = np.flatnonzero(~np.isfinite(values))
     if missing.size:
         raise ValueError(f"{what} has missing or infinite values at "
-                         f"{list(index[missing[:3]].astype(str))}: fill or drop them first")
+                         f"{list(index[missing[:3]].astype(str))}: fill them first, e.g. "
+                         "with tsrnn.fill_gaps(y)")
     freq = index.freq or freq
     if freq is None and len(index) >= 3 and isinstance(index, pd.DatetimeIndex):
         freq = pd.DatetimeIndex(index, freq="infer").freq
     if freq is None:
         raise ValueError(f"{what} has no regular frequency: its dates must be evenly spaced "
-                         "(gaps or irregular timestamps), or set index.freq")
+                         "(gaps or irregular timestamps; tsrnn.fill_gaps(y, freq=...) fills "
+                         "gaps), or set index.freq")
     try:  # raises when the dates do not follow that frequency (gaps)
         if isinstance(index, pd.PeriodIndex):
             index = pd.PeriodIndex(index, freq=freq, name="ds")
@@ -385,5 +518,120 @@ def _regular(index: pd.Index, values: np.ndarray, what: str, min_length: int, fr
             index = pd.DatetimeIndex(index, freq=freq, name="ds")
     except ValueError:
         raise ValueError(f"{what}'s dates do not follow its frequency {freq} (gaps or "
-                         "irregular timestamps): fill the gaps first") from None
+                         "irregular timestamps): fill the gaps first, e.g. with "
+                         "tsrnn.fill_gaps(y)") from None
     return index, values
+
+
+def _exogenous_frames(X, panel: Panel) -> list[pd.DataFrame]:
+    """X in y's form -> one DataFrame (dates x variables) per series of the panel."""
+    if isinstance(X, pd.Series):
+        X = X.to_frame()
+    if not isinstance(X, pd.DataFrame):
+        raise TypeError(f"X must be a pandas DataFrame, got {type(X).__name__}")
+    if X.shape[1] == 0:
+        raise ValueError("X has no columns")
+    if panel.form == "long":
+        if not {"unique_id", "ds"} <= set(X.columns):
+            raise ValueError("X for a long y must be long too: columns unique_id, ds and one "
+                             "column per variable")
+        groups = {uid: g.set_index("ds").drop(columns="unique_id")
+                  for uid, g in X.groupby("unique_id", sort=False)}
+        missing = [uid for uid in panel.ids if uid not in groups]
+        if missing:
+            raise ValueError(f"X has no rows for the series {missing[:5]}")
+        frames = []
+        for uid in panel.ids:
+            frame = groups[uid]
+            kind = pd.PeriodIndex if isinstance(frame.index.dtype, pd.PeriodDtype) \
+                else pd.DatetimeIndex
+            frames.append(frame.set_axis(kind(frame.index)) if len(frame) else frame)
+        return frames
+    if panel.form == "wide" and isinstance(X.columns, pd.MultiIndex):
+        missing = [uid for uid in panel.ids if uid not in X.columns.get_level_values(0)]
+        if missing:
+            raise ValueError(f"X has no columns for the series {missing[:5]}")
+        return [X[uid] for uid in panel.ids]
+    return [X] * len(panel.ids)
+
+
+def _real_columns(frame: pd.DataFrame, what: str) -> np.ndarray:
+    """The frame's values as float64, NaN kept; a TypeError naming a non-numeric column and
+    a ValueError for infinities."""
+    for col in frame.columns:
+        if frame[col].dtype.kind not in "biuf":
+            raise TypeError(f"column {col!r} of {what} must hold real numbers, got dtype "
+                            f"{frame[col].dtype}")
+    values = frame.to_numpy(dtype=np.float64)
+    if np.isinf(values).any():
+        raise ValueError(f"{what} has infinite values")
+    return values
+
+
+def _grid_length(index: pd.Index, last) -> int:
+    """How many dates of ``index``'s regular grid, from its first date, lie up to ``last``."""
+    if last < index[0]:
+        return 0
+    if isinstance(index, pd.PeriodIndex):
+        return len(pd.period_range(index[0], last, freq=index.freq))
+    return len(pd.date_range(index[0], last, freq=index.freq))
+
+
+FILL_METHODS = ("interpolate", "ffill", "zero")
+
+
+def fill_gaps(y, freq=None, method: str = "interpolate"):
+    """Put y on a regular grid of dates and fill what is missing, an explicit step before
+    fitting a forecaster to data with gaps (forecasters refuse gaps rather than guess).
+
+    Parameters
+    ----------
+    y : pandas.Series or pandas.DataFrame
+        A Series indexed by dates, a wide DataFrame (one column a series) or a long one
+        (``unique_id, ds, y``).
+    freq : str or pandas offset, optional
+        The grid's frequency (e.g. "MS", "D", "h"). By default the index's own, or the one
+        pandas infers; with gaps it often cannot: then pass it.
+    method : {"interpolate", "ffill", "zero"}, default="interpolate"
+        How to fill missing dates and NaN values: linear interpolation between the
+        neighbouring observations, the last observation carried forward, or 0.
+
+    Returns
+    -------
+    Same type and form as y, on the regular grid from each series' first to its last date,
+    with ``index.freq`` set. Dates not on the grid (irregular timestamps) raise a ValueError:
+    aggregate them first, e.g. with ``y.resample(freq).sum()``.
+    """
+    if method not in FILL_METHODS:
+        raise ValueError(f"method must be one of {list(FILL_METHODS)}, got {method!r}")
+    if isinstance(y, pd.DataFrame) and set(LONG_COLUMNS) <= set(y.columns):
+        parts = []
+        for uid, group in y.groupby("unique_id", sort=False):
+            series = fill_gaps(group.set_index("ds")["y"], freq, method)
+            parts.append(pd.DataFrame({"unique_id": uid, "ds": series.index,
+                                       "y": series.to_numpy()}))
+        return pd.concat(parts, ignore_index=True)
+    if not isinstance(y, (pd.Series, pd.DataFrame)):
+        raise TypeError(f"y must be a pandas Series or DataFrame, got {type(y).__name__}")
+    index = y.index
+    if not isinstance(index, (pd.DatetimeIndex, pd.PeriodIndex)):
+        raise TypeError(f"y must be indexed by dates, got {type(index).__name__}")
+    if index.has_duplicates or not index.is_monotonic_increasing:
+        raise ValueError("y's dates must be unique and sorted before filling gaps")
+    freq = freq or index.freq or (pd.infer_freq(index) if len(index) >= 3 else None)
+    if freq is None:
+        raise ValueError("cannot infer y's frequency from dates with gaps: pass freq")
+    if isinstance(index, pd.PeriodIndex):
+        grid = pd.period_range(index[0], index[-1], freq=freq, name=index.name)
+    else:
+        grid = pd.date_range(index[0], index[-1], freq=freq, name=index.name)
+    off = ~index.isin(grid)
+    if off.any():
+        raise ValueError(f"y has dates off the {freq} grid: {list(index[off][:3].astype(str))}"
+                         f"; aggregate them first, e.g. y.resample({str(freq)!r}).sum()")
+    y = y.reindex(grid)
+    # only between a series' first and last observations: a wide frame's later starts stay
+    inside = y.ffill().notna() & y.bfill().notna()
+    filled = {"interpolate": lambda: y.interpolate(method="linear"), "ffill": y.ffill,
+              "zero": lambda: y.fillna(0.0)}[method]()
+    return filled.where(inside)

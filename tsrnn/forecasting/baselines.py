@@ -6,8 +6,11 @@ statistical models on statsmodels: `ARIMA`, `AutoARIMA` (both on
 ``statsmodels.tsa.statespace.sarimax.SARIMAX``), `ETS` (``ETSModel``) and `Theta`
 (``ThetaModel``).
 
-Every class fits one model to each series in turn (`_PerSeries` does the loop) and keeps them,
-in the order of the series, in the fitted attribute ``models_``.
+Every class fits one model to each series independently (`_PerSeries` does the loop) and
+keeps them, in the order of the series, in the fitted attribute ``models_``. The statistical
+models take ``n_jobs``, to spread the series over processes; the four benchmarks always run
+in one, since a few numpy operations per series cost less than sending the series to another
+process.
 """
 
 from __future__ import annotations
@@ -15,10 +18,14 @@ from __future__ import annotations
 import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass
+from itertools import pairwise
+from numbers import Integral
 
 import numpy as np
 import pandas as pd
+from joblib import Parallel, delayed, effective_n_jobs
 from scipy.stats import norm
+from sklearn.base import clone
 from statsmodels.tsa.exponential_smoothing.ets import ETSModel
 from statsmodels.tsa.forecasting.theta import ThetaModel
 from statsmodels.tsa.seasonal import STL
@@ -41,43 +48,82 @@ class _PerSeries(Forecaster):
     optionally ``_update_one(model, y, new) -> model`` (``y`` the whole longer series, ``new``
     its new tail), which refits by default. A ValueError or LinAlgError raised for one series
     is raised again as a ValueError that names the series.
+
+    A subclass with an ``n_jobs`` parameter runs fit, predict, predict_interval and update
+    in that many processes (`_each`); without one, it runs them in this process.
     """
 
     _min_length = 2
 
     def _fit(self, panel: Panel) -> None:
-        self.models_ = self._each(panel.ids, self._fit_one, panel.values)
+        self.models_ = self._each("_fit_one", panel.ids, panel.values)
 
-    def _predict(self, horizon: int) -> list[np.ndarray]:
-        return self._each(self.panel_.ids, self._forecast_one, self.models_, horizon=horizon)
+    def _predict(self, panel: Panel, horizon: int) -> list[np.ndarray]:
+        return self._each("_forecast_one", panel.ids, self.models_, horizon=horizon)
 
-    def _predict_interval(self, horizon: int, coverages: list[float]) -> list[np.ndarray]:
-        return self._each(self.panel_.ids, self._interval_one, self.models_, horizon=horizon,
+    def _predict_interval(self, panel: Panel, horizon: int,
+                          coverages: list[float]) -> list[np.ndarray]:
+        return self._each("_interval_one", panel.ids, self.models_, horizon=horizon,
                           coverages=coverages)
 
     def _update(self, panel: Panel) -> None:
         # self.panel_ is still the history fitted on: the new tail is what lies beyond it
         new = [y[old.size:] for old, y in zip(self.panel_.values, panel.values, strict=True)]
-        self.models_ = self._each(panel.ids, self._update_one, self.models_, panel.values, new)
+        self.models_ = self._each("_update_one", panel.ids, self.models_, panel.values, new)
 
     def _update_one(self, model, y: np.ndarray, new: np.ndarray):
         return self._fit_one(y)
 
-    def _each(self, ids: list, function, *per_series: list, **shared) -> list:
-        """``function(*args, **shared)`` for the arguments of each series in turn.
+    def _each(self, method: str, ids: list, *per_series: list, **shared) -> list:
+        """``self.method(*args, **shared)`` for the arguments of each series, in order.
 
-        BLAS runs single-threaded meanwhile: statsmodels' Kalman filters make many tiny BLAS
-        calls, which a multithreaded OpenBLAS slows down tenfold or more.
+        With ``n_jobs`` other than 1, joblib runs it in chunks of consecutive series, a few
+        chunks per worker (so that the cost of each task is shared by many series and a slow
+        chunk does not hold up the others), with a copy of the parameters but not of the
+        fitted models; the results are the same, in the same order.
         """
-        results = []
+        rows = list(zip(ids, *per_series, strict=True))
+        n_workers = effective_n_jobs(_check_n_jobs(getattr(self, "n_jobs", 1)))
+        if n_workers == 1 or len(rows) == 1:
+            return _run_chunk(self, method, rows, shared)
+        n_chunks = min(len(rows), _CHUNKS_PER_WORKER * n_workers)
+        bounds = [k * len(rows) // n_chunks for k in range(n_chunks + 1)]
+        params = clone(self)  # not the fitted models_, which would travel with every chunk
+        # also for joblib's threading backend, whose threads share this process's BLAS
         with threadpool_limits(limits=1, user_api="blas"):
-            for uid, *args in zip(ids, *per_series, strict=True):
-                try:
-                    results.append(function(*args, **shared))
-                except (ValueError, np.linalg.LinAlgError) as err:
-                    raise ValueError(f"{type(self).__name__} failed on series {uid!r}: "
-                                     f"{err}") from err
-        return results
+            chunks = Parallel(n_jobs=self.n_jobs)(
+                delayed(_run_chunk)(params, method, rows[a:b], shared)
+                for a, b in pairwise(bounds))
+        return [result for chunk in chunks for result in chunk]
+
+
+_CHUNKS_PER_WORKER = 4
+
+
+def _run_chunk(forecaster: _PerSeries, method: str, rows: list[tuple], shared: dict) -> list:
+    """``forecaster.method(*args, **shared)`` for each row ``(uid, *args)``, with BLAS
+    single-threaded: statsmodels' Kalman filters make many tiny BLAS calls, which a
+    multithreaded OpenBLAS slows down tenfold or more."""
+    function = getattr(forecaster, method)
+    results = []
+    with threadpool_limits(limits=1, user_api="blas"):
+        for uid, *args in rows:
+            try:
+                results.append(function(*args, **shared))
+            except (ValueError, np.linalg.LinAlgError) as err:
+                raise ValueError(f"{type(forecaster).__name__} failed on series {uid!r}: "
+                                 f"{err}") from err
+    return results
+
+
+def _check_n_jobs(value) -> int | None:
+    if value is not None and (isinstance(value, bool) or not isinstance(value, Integral)):
+        raise TypeError(f"n_jobs must be an integer or None, got {value!r} "
+                        f"({type(value).__name__})")
+    if value == 0:
+        raise ValueError("n_jobs must be None, a positive number of processes, or -1 (all "
+                         "CPUs), -2 (all but one), ...; got 0")
+    return value
 
 
 # -- the simple benchmarks (FPP3 §5.2), with normal intervals (FPP3 §5.5) --------------------
@@ -296,6 +342,8 @@ class ARIMA(_SARIMAX):
     trend : {None, "n", "c", "t", "ct"}
         Deterministic trend, as in SARIMAX: none, constant, linear, both. It applies to the
         differenced series: with d = 1, "c" is a drift.
+    n_jobs : int or None
+        {n_jobs}
 
     Attributes
     ----------
@@ -305,11 +353,12 @@ class ARIMA(_SARIMAX):
 
     def __init__(self, order: tuple[int, int, int] = (1, 0, 0),
                  seasonal_order: tuple[int, int, int] = (0, 0, 0), season_length: int = 1,
-                 trend: str | None = None):
+                 trend: str | None = None, n_jobs: int | None = None):
         self.order = order
         self.seasonal_order = seasonal_order
         self.season_length = season_length
         self.trend = trend
+        self.n_jobs = n_jobs
 
     def _check_params(self):
         _check_order("order", self.order)
@@ -370,6 +419,8 @@ class AutoARIMA(_SARIMAX):
         Largest autoregressive and moving-average orders, plain and seasonal.
     max_d, max_D : int
         Largest numbers of differences, plain and seasonal.
+    n_jobs : int or None
+        {n_jobs}
 
     Attributes
     ----------
@@ -379,7 +430,8 @@ class AutoARIMA(_SARIMAX):
     """
 
     def __init__(self, season_length: int = 1, max_p: int = 3, max_q: int = 3,
-                 max_P: int = 1, max_Q: int = 1, max_d: int = 2, max_D: int = 1):
+                 max_P: int = 1, max_Q: int = 1, max_d: int = 2, max_D: int = 1,
+                 n_jobs: int | None = None):
         self.season_length = season_length
         self.max_p = max_p
         self.max_q = max_q
@@ -387,6 +439,7 @@ class AutoARIMA(_SARIMAX):
         self.max_Q = max_Q
         self.max_d = max_d
         self.max_D = max_D
+        self.n_jobs = n_jobs
 
     def _check_params(self):
         check_int("season_length", self.season_length)
@@ -479,6 +532,8 @@ class ETS(_PerSeries):
         Whether the trend is damped (needs trend "add" or "mul").
     seasonal : {None, "add", "mul", "auto"}
         No season, additive or multiplicative season. Multiplicative parts need positive data.
+    n_jobs : int or None
+        {n_jobs}
 
     Attributes
     ----------
@@ -488,12 +543,14 @@ class ETS(_PerSeries):
     """
 
     def __init__(self, season_length: int = 1, error: str = "add", trend: str | None = None,
-                 damped_trend: bool = False, seasonal: str | None = None):
+                 damped_trend: bool = False, seasonal: str | None = None,
+                 n_jobs: int | None = None):
         self.season_length = season_length
         self.error = error
         self.trend = trend
         self.damped_trend = damped_trend
         self.seasonal = seasonal
+        self.n_jobs = n_jobs
 
     def _check_params(self):
         m = check_int("season_length", self.season_length)
@@ -562,6 +619,8 @@ class Theta(_PerSeries):
     ----------
     season_length : int
         m, the number of steps in a season; 1 for none.
+    n_jobs : int or None
+        {n_jobs}
 
     Attributes
     ----------
@@ -569,8 +628,9 @@ class Theta(_PerSeries):
         Per series, the fitted statsmodels results (for a constant series, the series).
     """
 
-    def __init__(self, season_length: int = 1):
+    def __init__(self, season_length: int = 1, n_jobs: int | None = None):
         self.season_length = season_length
+        self.n_jobs = n_jobs
 
     def _check_params(self):
         check_int("season_length", self.season_length)
@@ -594,3 +654,12 @@ class Theta(_PerSeries):
             return np.full((len(coverages), 2, horizon), model.y[-1])
         return np.stack([np.asarray(model.prediction_intervals(horizon, alpha=1 - c)).T
                          for c in coverages])
+
+
+_N_JOBS_DOC = """Worker processes for the series (joblib; fit, predict, predict_interval and
+        update alike), each given chunks of consecutive series; the numbers are the same as in
+        one process. None means 1, unless inside a ``joblib.parallel_backend`` context; -1
+        means all CPUs (scikit-learn's meaning). It pays from a few dozen series on."""
+
+for _cls in (ARIMA, AutoARIMA, ETS, Theta):
+    _cls.__doc__ = _cls.__doc__.replace("{n_jobs}", _N_JOBS_DOC)

@@ -3,52 +3,82 @@
 The data path, top to bottom:
 
 1. target transform per series: log when asked (``log=True``, or "auto" for series that are
-   all positive), inverted exactly at the end;
-2. windows: every run of ``lags`` inputs followed by ``horizon`` targets, cut with
-   `numpy.lib.stride_tricks.sliding_window_view`, from all series into one training set;
+   all positive), then first differences when asked (``difference=True``); both inverted
+   exactly at the end;
+2. windows: every run of ``lags`` inputs followed by the targets (``horizon`` of them, or one
+   for ``strategy="recursive"``), cut with `numpy.lib.stride_tricks.sliding_window_view`, from
+   all series into one training set;
 3. window normalisation: each window's inputs and targets minus the mean of its inputs,
    divided by its series' scale (the mean absolute step of the transformed series), so that
    series of any level and size share one model;
-4. the estimator (`LSTMRegressor`, `GRURegressor` or `RNNRegressor`), trained on the windows
+4. features beside the target at each step of the window: the exogenous variables X
+   (standardised over all series), calendar features of the dates (sine and cosine of their
+   cycle) and static features of the series (standardised across series). When any of them
+   is known in the future (X's variables not listed in ``past_covariates``, and the
+   calendar), the window goes on over the steps to forecast, with the target and the
+   past-only variables set to 0 and a flag set to 1 there, so that the network reads the
+   future values of what is known;
+5. the estimator (`LSTMRegressor`, `GRURegressor` or `RNNRegressor`), trained on the windows
    ordered by the date of their first target, so that early stopping holds out the latest;
-5. forecasts: the last ``lags`` values of each series through the same normalisation, the
-   network, and every step undone in reverse.
+6. forecasts: the last ``lags`` values of each series through the same steps, the network,
+   and every step undone in reverse.
 
-Multi-step forecasts are direct: the head has ``horizon`` outputs (MIMO). ``predict`` with a
-longer horizon feeds the forecasts back as inputs, ``horizon`` steps at a time.
+Multi-step forecasts are direct by default: the head has ``horizon`` outputs (MIMO).
+``strategy="recursive"`` trains a one-step network and feeds each forecast back as an input;
+so does a direct ``predict`` beyond ``horizon``, ``horizon`` steps at a time.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from numbers import Integral
 
 import numpy as np
+import pandas as pd
 from numpy.lib.stride_tricks import sliding_window_view
 
 from ..estimators import GRURegressor, LSTMRegressor, RNNRegressor
 from .base import Forecaster, Panel
 
 ESTIMATORS = {"lstm": LSTMRegressor, "gru": GRURegressor, "rnn": RNNRegressor}
+STRATEGIES = ("direct", "recursive")
+# calendar feature -> length of its cycle
+CALENDAR = {"hour": 24, "dayofweek": 7, "dayofmonth": 31, "dayofyear": 366,
+            "weekofyear": 53, "month": 12, "quarter": 4}
 # Forecast origins whose residuals calibrate the intervals, over all series together.
 CALIBRATION_ORIGINS = 200
 
 
 class RNNForecaster(Forecaster):
-    """Global recurrent-network forecaster for one series or many.
+    """Global recurrent-network forecaster for one series or many, with exogenous variables.
 
     Parameters
     ----------
     cell : {"lstm", "gru", "rnn"}, default="lstm"
     horizon : int, default=1
-        Steps the network forecasts at once (its outputs). ``predict`` may ask for fewer, or
-        for more (then forecasts are fed back as inputs).
+        Steps the network forecasts at once (its outputs; with ``strategy="recursive"``, the
+        steps its intervals are calibrated for). ``predict`` may ask for fewer, or for more
+        (then forecasts are fed back as inputs).
     lags : int or None, default=None
         Input window length. None: ``max(2 * season_length, ceil(1.25 * horizon), 4)``, cut to
         what the shortest series allows.
     season_length : int, default=1
         Observations per season (12 for monthly data with a yearly season).
+    strategy : {"direct", "recursive"}, default="direct"
+        "direct": one network with ``horizon`` outputs. "recursive": a one-step network whose
+        forecasts are fed back as inputs.
     log : bool or "auto", default="auto"
         Model the logarithm of the series; "auto" does so for series that are all positive.
+    difference : bool, default=False
+        Model the first differences of the (log) series, and add them back up.
+    past_covariates : sequence of str or None, default=None
+        Columns of X known only up to the forecast origin (e.g. observed weather): the
+        network reads them over the input window only. Every other column of X is known in
+        the future (e.g. holidays, planned prices) and must cover the forecast dates at
+        ``predict``.
+    calendar : sequence of str or None, default=None
+        Calendar features of the dates, each as the sine and cosine of its cycle: any of
+        "hour", "dayofweek", "dayofmonth", "dayofyear", "weekofyear", "month", "quarter".
     hidden_size, num_layers, learning_rate, batch_size, max_iter, dropout
         Passed to the estimator (see `tsrnn.LSTMRegressor`); the step size defaults to 1e-2
         here (1e-3 in the estimators): normalised windows train well with it.
@@ -70,7 +100,7 @@ class RNNForecaster(Forecaster):
     lags_ : int
         The input window length used.
     panel_ : Panel
-        The history the forecasts start from (grows with `update`).
+        The history the forecasts start from (grows with `update`), with X and static.
 
     Examples
     --------
@@ -80,7 +110,15 @@ class RNNForecaster(Forecaster):
     >>> f = RNNForecaster(horizon=12, season_length=12, random_state=0).fit(y)
     >>> f.predict(12).index[0]
     Timestamp('1961-01-01 00:00:00')
+
+    With exogenous variables: X in y's form, its future-known columns over the forecast dates
+    too (given at ``fit`` or at ``predict``); static features one row per series::
+
+        f = RNNForecaster(horizon=7, calendar=["dayofweek"], past_covariates=["visits"])
+        f.fit(y, X=X_history, static=shop_sizes).predict(7, X=X_next_week)
     """
+
+    _takes_exogenous = True
 
     def __init__(
         self,
@@ -89,7 +127,11 @@ class RNNForecaster(Forecaster):
         lags: int | None = None,
         season_length: int = 1,
         *,
+        strategy: str = "direct",
         log: bool | str = "auto",
+        difference: bool = False,
+        past_covariates: Sequence[str] | None = None,
+        calendar: Sequence[str] | None = None,
         hidden_size: int = 32,
         num_layers: int = 1,
         learning_rate: float = 1e-2,
@@ -106,7 +148,11 @@ class RNNForecaster(Forecaster):
         self.horizon = horizon
         self.lags = lags
         self.season_length = season_length
+        self.strategy = strategy
         self.log = log
+        self.difference = difference
+        self.past_covariates = past_covariates
+        self.calendar = calendar
         self.hidden_size = hidden_size
         self.num_layers = num_layers
         self.learning_rate = learning_rate
@@ -121,45 +167,100 @@ class RNNForecaster(Forecaster):
 
     # -- fit -------------------------------------------------------------------------------
 
-    def _fit(self, panel: Panel) -> None:
+    def _check_params(self) -> None:
         if self.cell not in ESTIMATORS:
             raise ValueError(f"cell must be one of {sorted(ESTIMATORS)}, got {self.cell!r}")
-        horizon = _positive_int("horizon", self.horizon)
-        season = _positive_int("season_length", self.season_length)
+        if self.strategy not in STRATEGIES:
+            raise ValueError(f"strategy must be one of {list(STRATEGIES)}, got "
+                             f"{self.strategy!r}")
+        _positive_int("horizon", self.horizon)
+        _positive_int("season_length", self.season_length)
         if self.log not in (True, False, "auto"):
             raise ValueError(f"log must be True, False or 'auto', got {self.log!r}")
+        if not isinstance(self.difference, bool):
+            raise TypeError(f"difference must be True or False, got {self.difference!r}")
+        unknown = [c for c in _names("calendar", self.calendar) if c not in CALENDAR]
+        if unknown:
+            raise ValueError(f"calendar features must be among {list(CALENDAR)}, got "
+                             f"{unknown}")
+        _names("past_covariates", self.past_covariates)
+
+    def _fit(self, panel: Panel) -> None:
+        horizon = self.horizon
+        self.steps_ = horizon if self.strategy == "direct" else 1  # the network's outputs
+        lost = int(self.difference)  # observations the differences take
         shortest = min(v.size for v in panel.values)
         if self.lags is None:
-            lags = min(max(2 * season, int(np.ceil(1.25 * horizon)), 4), shortest - horizon)
+            lags = min(max(2 * self.season_length, int(np.ceil(1.25 * horizon)), 4),
+                       shortest - lost - self.steps_)
         else:
             lags = _positive_int("lags", self.lags)
-        if shortest < lags + horizon or lags < 1:
-            raise ValueError(
-                f"the shortest series has {shortest} observations; RNNForecaster needs at "
-                f"least lags + horizon = {max(lags, 1) + horizon} (lower lags or horizon)"
-            )
+        if shortest < lags + lost + self.steps_ or lags < 1:
+            need = max(lags, 1) + lost + self.steps_
+            raise ValueError(f"the shortest series has {shortest} observations; RNNForecaster "
+                             f"needs at least {need} (lags + outputs{' + 1 for difference' * lost}"
+                             "; lower lags or horizon)")
         self.lags_ = lags
+        self._fit_features(panel)
         # 1. target transform
         self.log_ = [self._use_log(v) for v in panel.values]
         series = self._transformed(panel.values)
         self.scale_ = [_scale(s) for s in series]
-        self.estimator_ = self._train(series, [ix.asi8 for ix in panel.index])
+        self.estimator_ = self._train(series, panel)
         self.calibration_ = None  # residuals for intervals, computed when first asked for
+
+    def _fit_features(self, panel: Panel) -> None:
+        """Step 4's layout and standardisation, from the history."""
+        names = list(panel.exogenous_names or [])
+        past = _names("past_covariates", self.past_covariates)
+        unknown = [c for c in past if c not in names]
+        if unknown:
+            raise ValueError(f"past_covariates {unknown} are not columns of X "
+                             f"(X has {names})")
+        calendar = _names("calendar", self.calendar)
+        self.exogenous_names_ = names
+        n_static = 0 if panel.static is None else panel.static.shape[1]
+        width = len(names) + 2 * len(calendar) + n_static
+        self.n_features_ = width
+        self.past_mask_ = np.zeros(width, dtype=bool)
+        self.past_mask_[[names.index(c) for c in past]] = True
+        # the window goes on over the forecast steps when something is known there
+        known_future = len(names) > len(past) or calendar
+        self.extend_ = self.steps_ if known_future else 0
+        lost = int(self.difference)
+        self.exogenous_mean_ = self.exogenous_scale_ = self.static_ = None
+        if names:
+            history = [_rows(x, lost, v.size) for x, v in
+                       zip(panel.exogenous, panel.values, strict=True)]
+            for k, rows in enumerate(history):  # every date of the history is needed
+                _check_covered(panel, k, lost, rows, names)
+            history = np.vstack(history)
+            self.exogenous_mean_ = history.mean(axis=0)
+            self.exogenous_scale_ = _unit(history.std(axis=0))
+        if n_static:
+            mean, scale = panel.static.mean(axis=0), _unit(panel.static.std(axis=0))
+            self.static_ = (panel.static - mean) / scale
 
     def _transformed(self, values: list[np.ndarray]) -> list[np.ndarray]:
         return [np.log(v) if lg else v for v, lg in zip(values, self.log_, strict=True)]
 
-    def _train(self, series: list[np.ndarray], dates: list[np.ndarray]):
-        """Steps 2 to 4: windows of all series, normalised, ordered by the date of their
-        first target, and the estimator fitted on them."""
-        lags, horizon = self.lags_, self.horizon
+    def _train(self, series: list[np.ndarray], panel: Panel):
+        """Steps 2 to 5: windows of all series, normalised, with their features, ordered by
+        the date of their first target, and the estimator fitted on them."""
+        lags, steps, lost = self.lags_, self.steps_, int(self.difference)
         inputs, targets, order = [], [], []
         for k, s in enumerate(series):
-            w = sliding_window_view(s, lags + horizon)
+            v = np.diff(s) if lost else s  # v[i] belongs to the date at position i + lost
+            w = sliding_window_view(v, lags + steps)
             level = w[:, :lags].mean(axis=1, keepdims=True)
-            inputs.append((w[:, :lags] - level) / self.scale_[k])
+            x = (w[:, :lags] - level) / self.scale_[k]
             targets.append((w[:, lags:] - level) / self.scale_[k])
-            order.append(dates[k][lags: lags + len(w)])
+            if self.n_features_:
+                features = self._features(panel, k, lost, lost + v.size)
+                windows = sliding_window_view(features, lags + self.extend_, axis=0)
+                x = self._network_input(x, windows[: len(w)].transpose(0, 2, 1))
+            inputs.append(x)
+            order.append(panel.index[k].asi8[lost + lags: lost + lags + len(w)])
         by_date = np.argsort(np.concatenate(order), kind="stable")
         estimator = ESTIMATORS[self.cell](
             hidden_size=self.hidden_size, num_layers=self.num_layers,
@@ -171,6 +272,34 @@ class RNNForecaster(Forecaster):
         )
         return estimator.fit(np.concatenate(inputs)[by_date], np.concatenate(targets)[by_date])
 
+    def _features(self, panel: Panel, k: int, start: int, stop: int) -> np.ndarray:
+        """Step 4: (stop - start, n_features_) features of series k at the positions
+        start..stop-1 of its dates; NaN where X has no value."""
+        parts = []
+        if self.exogenous_names_:
+            x = _rows(panel.exogenous[k], start, stop)
+            parts.append((x - self.exogenous_mean_) / self.exogenous_scale_)
+        calendar = _names("calendar", self.calendar)
+        if calendar:
+            parts.append(_calendar(panel.dates(k, stop)[start:], calendar))
+        if self.static_ is not None:
+            parts.append(np.broadcast_to(self.static_[k], (stop - start, len(self.static_[k]))))
+        return np.hstack(parts)
+
+    def _network_input(self, values: np.ndarray, features: np.ndarray) -> np.ndarray:
+        """(B, lags) normalised values and (B, lags + extend_, n_features_) features -> the
+        network's input: the value, the features (past-only ones 0 beyond the window) and,
+        when the window goes on over the forecast steps, the flag that marks them."""
+        batch, lags = values.shape
+        flag = int(self.extend_ > 0)
+        x = np.zeros((batch, lags + self.extend_, 1 + self.n_features_ + flag))
+        x[:, :lags, 0] = values
+        x[:, :, 1: 1 + self.n_features_] = features
+        if flag:
+            x[:, lags:, 1: 1 + self.n_features_][:, :, self.past_mask_] = 0.0
+            x[:, lags:, -1] = 1.0
+        return x
+
     def _use_log(self, values: np.ndarray) -> bool:
         positive = bool((values > 0).all())
         if self.log is True and not positive:
@@ -180,12 +309,45 @@ class RNNForecaster(Forecaster):
 
     # -- forecasts -------------------------------------------------------------------------
 
-    def _predict(self, horizon: int) -> list[np.ndarray]:
-        series = self._transformed(self.panel_.values)
-        forecasts = _forecast(self.estimator_, series, self.scale_, self.lags_, horizon)
+    def _predict(self, panel: Panel, horizon: int) -> list[np.ndarray]:
+        series = self._transformed(panel.values)
+        forecasts = self._forecast(self.estimator_, panel, series, horizon)
         return [np.exp(f) if lg else f for f, lg in zip(forecasts, self.log_, strict=True)]
 
-    def _predict_interval(self, horizon: int, coverages: list[float]) -> list[np.ndarray]:
+    def _forecast(self, estimator, panel: Panel, series: list[np.ndarray],
+                  horizon: int) -> list[np.ndarray]:
+        """Step 6 in the transformed space, from the end of each of ``series`` (the panel's
+        transformed values, or their beginnings): normalise the last window, predict, undo;
+        beyond the network's outputs, the forecasts are fed back as inputs."""
+        if list(panel.exogenous_names or []) != self.exogenous_names_:
+            raise ValueError(f"X must hold the variables fitted on: {self.exogenous_names_}")
+        lags, lost = self.lags_, int(self.difference)
+        histories = list(series)
+        scale = np.array(self.scale_)[:, None]
+        done = 0
+        while done < horizon:
+            last = np.stack([h[h.size - lags - lost:] for h in histories])
+            v = np.diff(last, axis=1) if lost else last
+            level = v.mean(axis=1, keepdims=True)
+            x = (v - level) / scale
+            if self.n_features_:
+                features = np.stack([self._features(panel, k, h.size - lags,
+                                                    h.size + self.extend_)
+                                     for k, h in enumerate(histories)])
+                x = self._network_input(x, features)
+                for k, h in enumerate(histories):
+                    _check_covered(panel, k, h.size - lags,
+                                   x[k, :, 1: 1 + len(self.exogenous_names_)],
+                                   self.exogenous_names_)
+            step = estimator.predict(x).reshape(len(v), -1) * scale + level
+            if lost:
+                step = last[:, -1:] + np.cumsum(step, axis=1)
+            histories = [np.concatenate([h, st]) for h, st in zip(histories, step, strict=True)]
+            done += step.shape[1]
+        return [h[s.size: s.size + horizon] for h, s in zip(histories, series, strict=True)]
+
+    def _predict_interval(self, panel: Panel, horizon: int,
+                          coverages: list[float]) -> list[np.ndarray]:
         """Split conformal intervals per step ahead, from residuals of forecasts that a
         second network, trained without the last observations, made of those observations.
 
@@ -199,8 +361,8 @@ class RNNForecaster(Forecaster):
                              f"steps, not {horizon}")
         if self.calibration_ is None:
             self.calibration_ = self._calibration_residuals()
-        series = self._transformed(self.panel_.values)
-        forecasts = _forecast(self.estimator_, series, self.scale_, self.lags_, horizon)
+        series = self._transformed(panel.values)
+        forecasts = self._forecast(self.estimator_, panel, series, horizon)
         n = self.calibration_.shape[0]
         bounds = []
         for f, scale, lg in zip(forecasts, self.scale_, self.log_, strict=True):
@@ -215,27 +377,27 @@ class RNNForecaster(Forecaster):
     def _calibration_residuals(self) -> np.ndarray:
         """|actual - forecast| / scale, (origins, horizon), for the last origins of every
         series, forecast by a network trained on the data before them."""
-        series = self._transformed(self.panel_.values)
-        dates = [ix.asi8 for ix in self.panel_.index]
+        panel = self.panel_
+        series = self._transformed(panel.values)
         per_series = max(int(np.ceil(CALIBRATION_ORIGINS / len(series))), 1)
         # The calibration network keeps at least horizon + 1 windows of every series, and
         # two thirds of them: trained on much less than the final network, it would make
         # wider errors than the final one (measured on airline: 98% coverage at nominal 90%
         # when it kept a half).
         shortest = min(s.size for s in series)
-        windows = shortest - self.lags_ - self.horizon + 1
+        windows = shortest - self.lags_ - int(self.difference) - self.horizon + 1
         span = min(per_series + self.horizon - 1, windows - self.horizon - 1,
                    max(self.horizon, windows // 3))
         if span < self.horizon:
-            need = self.lags_ + 3 * self.horizon
+            need = self.lags_ + int(self.difference) + 3 * self.horizon
             raise ValueError("the series are too short to calibrate intervals: each needs at "
                              f"least lags + 3 * horizon = {need} observations")
-        model = self._train([s[:-span] for s in series], [d[:-span] for d in dates])
+        model = self._train([s[:-span] for s in series], panel)
         residuals = []
         for start in range(span - self.horizon + 1):  # origins at n - span + start
             cut = span - start
             history = [s[:-cut] for s in series]
-            forecasts = _forecast(model, history, self.scale_, self.lags_, self.horizon)
+            forecasts = self._forecast(model, panel, history, self.horizon)
             for s, f, scale in zip(series, forecasts, self.scale_, strict=True):
                 actual = s[s.size - cut: s.size - cut + self.horizon]
                 residuals.append(np.abs(actual - f) / scale)
@@ -247,20 +409,51 @@ class RNNForecaster(Forecaster):
             raise ValueError("y_new has values <= 0 in a series modelled in logs: refit")
 
 
-def _forecast(estimator, series, scales, lags: int, horizon: int) -> list[np.ndarray]:
-    """Step 5 in the transformed space: normalise each series' last window, predict, undo;
-    beyond the network's horizon, the forecasts are fed back as inputs."""
-    histories = list(series)
-    scale = np.array(scales)[:, None]
-    done = 0
-    while done < horizon:
-        window = np.stack([h[-lags:] for h in histories])
-        level = window.mean(axis=1, keepdims=True)
-        step = estimator.predict((window - level) / scale).reshape(len(window), -1)
-        step = step * scale + level
-        histories = [np.concatenate([h, st]) for h, st in zip(histories, step, strict=True)]
-        done += step.shape[1]
-    return [h[s.size: s.size + horizon] for h, s in zip(histories, series, strict=True)]
+def _check_covered(panel: Panel, k: int, start: int, x: np.ndarray, names: list) -> None:
+    """Raise a ValueError naming the variables and dates where X has no value in ``x``, the
+    rows of series k's X at the positions from ``start``."""
+    rows = np.flatnonzero(np.isnan(x).any(axis=1))
+    if rows.size:
+        dates = panel.dates(k, start + rows[-1] + 1)[start + rows]
+        columns = [c for c, gap in zip(names, np.isnan(x).any(axis=0), strict=True) if gap]
+        series = "" if panel.form == "series" else f" of series {panel.ids[k]!r}"
+        raise ValueError(
+            f"X has no value of {columns}{series} at {list(dates[:3].astype(str))}"
+            f"{' and more' if rows.size > 3 else ''}: X must cover the history and, for "
+            "variables not in past_covariates, the dates forecast (give them to fit, update "
+            "or predict)")
+
+
+def _rows(x: np.ndarray, start: int, stop: int) -> np.ndarray:
+    """Rows start..stop-1 of a series' X, NaN beyond what X covers."""
+    rows = np.full((stop - start, x.shape[1]), np.nan)
+    known = x[start:stop]
+    rows[: len(known)] = known
+    return rows
+
+
+def _calendar(dates: pd.Index, names: list[str]) -> np.ndarray:
+    """Sine and cosine of each calendar feature's place in its cycle, (len(dates), 2 * n)."""
+    if isinstance(dates, pd.PeriodIndex):
+        dates = dates.to_timestamp()
+    columns = []
+    for name in names:
+        if name == "weekofyear":
+            value = dates.isocalendar().week.to_numpy(dtype=float)
+        else:
+            value = np.asarray(getattr(dates, "day" if name == "dayofmonth" else name),
+                               dtype=float)
+        angle = 2 * np.pi * value / CALENDAR[name]
+        columns += [np.sin(angle), np.cos(angle)]
+    return np.column_stack(columns)
+
+
+def _names(argument: str, value) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str) or not isinstance(value, Sequence):
+        raise TypeError(f"{argument} must be a list of names or None, got {value!r}")
+    return list(value)
 
 
 def _positive_int(name: str, value) -> int:
@@ -274,3 +467,8 @@ def _scale(series: np.ndarray) -> float:
     steps = np.abs(np.diff(series))
     scale = float(steps.mean()) if steps.size else 0.0
     return scale if scale > 0 else 1.0
+
+
+def _unit(spread: np.ndarray) -> np.ndarray:
+    """Standard deviations to divide by: 1 where a feature does not vary."""
+    return np.where(spread > 0, spread, 1.0)
