@@ -1,6 +1,7 @@
 """tsrnn: recurrent networks for time-series forecasting on Numba kernels."""
 
-from . import datasets
+from . import datasets, metrics
+from .backtest import backtest, compare
 from .estimators import (
     GRUClassifier,
     GRURegressor,
@@ -16,5 +17,6 @@ __version__ = "0.1.0"
 
 __all__ = [
     "GRUClassifier", "GRURegressor", "LSTMClassifier", "LSTMRegressor", "RNNClassifier",
-    "RNNForecaster", "RNNRegressor", "RecurrentNetwork", "__version__", "datasets", "fill_gaps",
+    "RNNForecaster", "RNNRegressor", "RecurrentNetwork", "__version__", "backtest", "compare",
+    "datasets", "fill_gaps", "metrics",
 ]

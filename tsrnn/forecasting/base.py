@@ -148,6 +148,27 @@ class Panel:
             raise ValueError("static has missing values")
         return replace(self, static=values, static_names=list(static.columns))
 
+    def cut(self, starts: Sequence[int], stops: Sequence[int], future: int = 0) -> Panel:
+        """Series k's observations at positions ``starts[k]`` to ``stops[k] - 1``, with X up
+        to ``future`` dates after them and no further: the panel as it was known at those
+        cutoffs, for a forecast ``future`` steps ahead."""
+        exogenous = None if self.exogenous is None else [
+            x[a: b + future] for x, a, b in zip(self.exogenous, starts, stops, strict=True)]
+        return replace(
+            self,
+            values=[v[a:b] for v, a, b in zip(self.values, starts, stops, strict=True)],
+            index=[ix[a:b] for ix, a, b in zip(self.index, starts, stops, strict=True)],
+            exogenous=exogenous)
+
+    def subset(self, rows: Sequence[int]) -> Panel:
+        """The panel of the series at positions ``rows``."""
+        def pick(items):
+            return None if items is None else [items[k] for k in rows]
+
+        return replace(self, ids=pick(self.ids), values=pick(self.values),
+                       index=pick(self.index), exogenous=pick(self.exogenous),
+                       static=None if self.static is None else self.static[list(rows)])
+
     def extended(self, new: Panel) -> Panel:
         """This panel with ``new``'s observations appended; they must start right after each
         series' last date, for the same ids and frequency."""
@@ -209,13 +230,19 @@ class Forecaster(BaseEstimator):
         self
         """
         self._check_exogenous(X, static)
+        self._check_params()
+        panel = to_panel(y)
+        if X is not None:
+            panel = panel.with_exogenous(X)
+        if static is not None:
+            panel = panel.with_static(static)
+        return self.fit_panel(panel)
+
+    def fit_panel(self, panel: Panel):
+        """Fit to a checked `Panel` (what `fit` does once y is one; backtests call it on
+        slices of one panel rather than check the same data again at every cutoff)."""
         with _kept_on_failure(self):
             self._check_params()
-            panel = to_panel(y)
-            if X is not None:
-                panel = panel.with_exogenous(X)
-            if static is not None:
-                panel = panel.with_static(static)
             self._check_lengths(panel)
             self._fit(panel)
             self.panel_ = panel
@@ -238,9 +265,7 @@ class Forecaster(BaseEstimator):
         """
         panel = self._panel_for_predict(X)
         horizon = check_horizon(horizon)
-        forecasts = [np.asarray(f, dtype=float) for f in self._predict(panel, horizon)]
-        _check_finite(self, forecasts)
-        return panel.format({"yhat": forecasts}, horizon)
+        return panel.format({"yhat": self.forecast_arrays(panel, horizon)}, horizon)
 
     def predict_interval(self, horizon: int, coverage: float | Sequence[float] = 0.9, X=None):
         """Prediction intervals of the next ``horizon`` steps, in y's form.
@@ -258,9 +283,7 @@ class Forecaster(BaseEstimator):
         panel = self._panel_for_predict(X)
         horizon = check_horizon(horizon)
         coverages = check_coverages(coverage)
-        bounds = [np.asarray(b, dtype=float)
-                  for b in self._predict_interval(panel, horizon, coverages)]
-        _check_finite(self, bounds)
+        bounds = self.interval_arrays(panel, horizon, coverages)
         single = isinstance(coverage, Real)
         columns = {}
         for c, cov in enumerate(coverages):
@@ -286,13 +309,33 @@ class Forecaster(BaseEstimator):
         """
         check_is_fitted(self, "panel_")
         self._check_exogenous(X_new)
+        panel = self.panel_.extended(to_panel(y_new, min_length=1, freq=self.panel_.freq))
+        if X_new is not None:
+            panel = panel.with_exogenous(X_new)
+        return self.update_panel(panel)
+
+    def update_panel(self, panel: Panel):
+        """`update` to a checked `Panel`: the fitted history with new observations after it."""
         with _kept_on_failure(self):
-            panel = self.panel_.extended(to_panel(y_new, min_length=1, freq=self.panel_.freq))
-            if X_new is not None:
-                panel = panel.with_exogenous(X_new)
             self._update(panel)
             self.panel_ = panel
         return self
+
+    def forecast_arrays(self, panel: Panel, horizon: int) -> list[np.ndarray]:
+        """Point forecasts from the end of ``panel``, one float array per series (what
+        `predict` formats)."""
+        forecasts = [np.asarray(f, dtype=float) for f in self._predict(panel, horizon)]
+        _check_finite(self, forecasts)
+        return forecasts
+
+    def interval_arrays(self, panel: Panel, horizon: int,
+                        coverages: list[float]) -> list[np.ndarray]:
+        """Interval bounds from the end of ``panel``, per series (len(coverages), 2, horizon)
+        (what `predict_interval` formats)."""
+        bounds = [np.asarray(b, dtype=float)
+                  for b in self._predict_interval(panel, horizon, coverages)]
+        _check_finite(self, bounds)
+        return bounds
 
     def _panel_for_predict(self, X) -> Panel:
         check_is_fitted(self, "panel_")
@@ -355,6 +398,7 @@ class Forecaster(BaseEstimator):
 
     _min_length = 1  # shortest series the model can fit
     _takes_exogenous = False  # whether fit/predict/update take X and static
+    _independent_series = False  # whether each series is modelled on its own (not global)
 
     def _check_params(self) -> None:
         """Raise a ValueError/TypeError naming a bad constructor parameter (before any data

@@ -54,6 +54,7 @@ class _PerSeries(Forecaster):
     """
 
     _min_length = 2
+    _independent_series = True
 
     def _fit(self, panel: Panel) -> None:
         self.models_ = self._each("_fit_one", panel.ids, panel.values)
