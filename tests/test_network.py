@@ -146,7 +146,6 @@ def test_repr_names_the_configuration():
     ({"dtype": "float16"}, ValueError, "dtype"),
     ({"dtype": "int64"}, ValueError, "dtype"),
     ({"device": "tpu"}, ValueError, "device must be one of"),
-    ({"device": "cuda"}, ValueError, "device='cuda' is not available"),
     ({"reset_after": "yes"}, TypeError, "reset_after"),
     ({"hidden_size": 10**9}, ValueError, "parameters"),
 ])
@@ -155,7 +154,11 @@ def test_bad_constructor_arguments(kwargs, error, match):
         tsrnn.RecurrentNetwork(**kwargs)
 
 
-def test_device_auto_runs_on_the_cpu():
+def test_cuda_without_a_gpu_is_refused_clearly_and_auto_runs_on_the_cpu(monkeypatch):
+    # as on a machine without a GPU, even when the test run has the CUDA simulator on
+    monkeypatch.setattr(tsrnn.network, "_cuda_unavailable", lambda: "no CUDA GPU (test)")
+    with pytest.raises(ValueError, match="device='cuda' is not available: no CUDA GPU"):
+        tsrnn.RecurrentNetwork(device="cuda")
     assert tsrnn.RecurrentNetwork(device="auto").device == "cpu"
 
 

@@ -249,12 +249,14 @@ class _RecurrentEstimator(BaseEstimator):
         base_seed = int(rng.randint(_SEED_SPACE))
         best_theta = net.theta.copy()
         progress = _Progress(self.verbose, max_epochs)
+        # laid out (and, on a GPU, copied there) once for every epoch
+        data = net.training_data(X, y, loss=self._loss, sample_weight=weights)
         try:
             for _ in range(max_epochs):
                 loss = net.train_epoch(
-                    X, y, opt, loss=self._loss, batch_size=self.batch_size,
+                    data, None, opt, loss=self._loss, batch_size=self.batch_size,
                     shuffle=self.shuffle, seed=base_seed + self.n_iter_, dropout=self.dropout,
-                    clip_norm=self.clip_norm, sample_weight=weights,
+                    clip_norm=self.clip_norm,
                 )
                 self.n_iter_ += 1
                 self.t_ += X.shape[0]
@@ -504,7 +506,11 @@ _DOC = """
     dtype : {"float32", "float64"}, default="float32"
         Precision of the weights and of every computation.
     device : {"cpu", "cuda", "auto"}, default="cpu"
-        Only "cpu" exists so far ("cuda" raises a clear error, "auto" picks the CPU).
+        Where training and prediction run: "cuda" on an NVIDIA GPU (needs numba-cuda, ``pip
+        install tsrnn[cuda]``; fit raises a clear ValueError where there is none), "auto" on
+        the GPU when there is one, else on the CPU (``network_.device`` tells which). The
+        training data go to the GPU once per fit. A model fitted on a GPU and unpickled where
+        there is none predicts on the CPU.
 
     Attributes
     ----------

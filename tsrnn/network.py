@@ -7,7 +7,9 @@ of the network's dtype) and picks the kernels to run.
 from __future__ import annotations
 
 import contextlib
+import functools
 import warnings
+from dataclasses import dataclass
 
 import numpy as np
 import scipy.linalg.cython_blas  # noqa: F401  (loads the BLAS that Numba's np.dot calls)
@@ -151,7 +153,11 @@ class RecurrentNetwork:
     dtype : {"float32", "float64"}
         Floating-point type of the parameters and of every computation.
     device : {"cpu", "cuda", "auto"}
-        Where the kernels run. Only "cpu" exists so far; "auto" picks it.
+        Where the kernels run: "cuda" on an NVIDIA GPU (needs numba-cuda, ``pip install
+        tsrnn[cuda]``; a clear ValueError where there is none), "auto" on the GPU when there is
+        one, else on the CPU. The attribute holds the device picked ("cpu" or "cuda"). Both
+        compute the same numbers, up to rounding. A network pickled on a GPU machine and loaded
+        where there is none runs on the CPU.
     random_state : int, numpy.random.Generator or None
         Seed of the initialisation: uniform on (-1/sqrt(H), 1/sqrt(H)) for every parameter,
         as PyTorch's default for its RNN layers and for a Linear head of H inputs.
@@ -250,13 +256,8 @@ class RecurrentNetwork:
         numpy.ndarray of shape (batch, output_size), of the network's dtype.
         """
         x_tm, h0, c0 = self._inputs(x, h0, c0)
-        args = (self._cell_code, self._flag, self.theta, self._offsets, x_tm, h0, c0,
-                self.output_size)
-        n_chunks = kernels.n_chunks(x_tm.shape[1])
-        with self._blas_guard(x_tm.shape[1]):
-            if n_chunks == 1:  # no thread launch for a small batch (one window: ~100 us saved)
-                return kernels.predict_serial(*args)
-            return kernels.predict(*args, n_chunks)
+        return self._kernels.predict(self._cell_code, self._flag, self.theta, self._offsets,
+                                     x_tm, h0, c0, self.output_size)
 
     def loss_and_grad(self, x, y, loss: str = "mse", h0=None, c0=None):
         """Loss of the forward pass against ``y`` and its gradient for every parameter.
@@ -290,20 +291,30 @@ class RecurrentNetwork:
         dc0 = np.zeros_like(c0_arr)
         weights = np.full(batch, 1.0 / batch, self.dtype)
         no_drop = np.empty((0, 0, 0, 0), self.dtype)
-        args = (self._cell_code, self._flag, kernels.LOSSES[loss], self.theta, self._offsets,
-                x_tm, y_arr, weights, no_drop, h0_arr, c0_arr, grad, dh0, dc0)
-        n_chunks = kernels.n_chunks(batch)
-        with _SingleThreadedBlas():
-            if n_chunks == 1:
-                value = kernels.value_and_grad_serial(*args)
-            else:
-                value = kernels.value_and_grad(*args, n_chunks)
+        value = self._kernels.value_and_grad(
+            self._cell_code, self._flag, kernels.LOSSES[loss], self.theta, self._offsets, x_tm,
+            y_arr, weights, no_drop, h0_arr, c0_arr, grad, dh0, dc0,
+        )
         grads = self._views(grad)
         if h0 is not None:
             grads["h0"] = dh0
         if c0 is not None:
             grads["c0"] = dc0
         return float(value), grads
+
+    def training_data(self, x, y, *, loss: str = "mse", sample_weight=None) -> TrainingData:
+        """(x, y, sample_weight) checked and laid out for the kernels once, for many calls
+        of `train_epoch`: on the GPU, copied there once rather than every epoch.
+
+        Parameters are as in `train_epoch`.
+        """
+        check_choice("loss", loss, kernels.LOSSES)
+        x_tm, _, _ = self._inputs(x, None, None)
+        n = x_tm.shape[1]
+        y_arr = self._targets(y, n, loss)
+        weights = _sample_weights(sample_weight, n, self.dtype)
+        return TrainingData(*self._kernels.to_device(x_tm, y_arr, weights), weights, loss,
+                            self.device, self.dtype, self.input_size, self.output_size)
 
     def train_epoch(
         self,
@@ -327,7 +338,8 @@ class RecurrentNetwork:
         Parameters
         ----------
         x, y, loss
-            As in `loss_and_grad` (no initial states: each batch starts from zeros).
+            As in `loss_and_grad` (no initial states: each batch starts from zeros). Or x a
+            `TrainingData` from `training_data` (its loss), y and sample_weight then None.
         optimizer : Optimizer
             Its moment buffers carry over from one epoch to the next.
         batch_size : int
@@ -364,23 +376,19 @@ class RecurrentNetwork:
         dropout = check_float("dropout", dropout, 0.0, 1.0, include_high=False)
         if clip_norm is not None:
             clip_norm = check_float("clip_norm", clip_norm, 0.0, np.inf, include_low=False)
-        x_tm, _, _ = self._inputs(x, None, None)
-        n = x_tm.shape[1]
-        y_arr = self._targets(y, n, loss)
-        weights = _sample_weights(sample_weight, n, self.dtype)
+        if isinstance(x, TrainingData):
+            data = self._check_training_data(x, y, sample_weight, loss)
+        else:
+            data = self.training_data(x, y, loss=loss, sample_weight=sample_weight)
         state = optimizer._state_for(self.theta)
         saved = [self.theta.copy()] + [a.copy() for a in state]
         hyper = optimizer._hyper(clip_norm)
-        args = (self._cell_code, self._flag, kernels.LOSSES[loss], self.theta, self._offsets,
-                x_tm, y_arr, weights, batch_size, bool(shuffle), seed, dropout,
-                self.num_layers, self.hidden_size, optimizer._code, *state, hyper)
-        with _SingleThreadedBlas(), warnings.catch_warnings():
-            # train_epoch is a parallel kernel only to be cached safely (see
-            # kernels.common.parallel_kernel); Numba warns, at compile time, that it has
-            # nothing of its own to run in parallel.
-            warnings.filterwarnings("ignore", r"\s*The keyword argument 'parallel=True'",
-                                    NumbaPerformanceWarning)
-            value = kernels.train_epoch(*args)
+        value = self._kernels.train_epoch(
+            self._cell_code, self._flag, kernels.LOSSES[loss], self.theta, self._offsets,
+            data.x, data.y, data.weights, batch_size, bool(shuffle), seed, dropout,
+            self.num_layers, self.hidden_size, optimizer._code, *state, hyper,
+            data.weights_host,
+        )
         # a last step can overflow the weights with a finite loss: check them too
         if not (np.isfinite(value) and np.isfinite(self.theta).all()):
             for current, before in zip([self.theta, *state], saved, strict=True):
@@ -392,13 +400,29 @@ class RecurrentNetwork:
             )
         return float(value)
 
-    def _blas_guard(self, batch: int):
-        """`_SingleThreadedBlas` unless the kernels call BLAS only a few times for this batch
-        (a small one, whose per-step products are loops): then it would cost more than it
-        saves."""
-        if batch <= kernels.LOOP_MAX_ROWS and self.hidden_size <= kernels.LOOP_MAX_COLUMNS:
-            return contextlib.nullcontext()
-        return _SingleThreadedBlas()
+    @property
+    def _kernels(self):
+        """The kernels of this network's device: the one place that picks CPU or CUDA."""
+        return _cuda_kernels() if self.device == "cuda" else _CpuKernels(self.hidden_size)
+
+    def _check_training_data(self, data: TrainingData, y, sample_weight, loss: str):
+        if y is not None or sample_weight is not None:
+            raise ValueError("with x a TrainingData, y and sample_weight must be None: "
+                             "they are in it")
+        made_for = (data.loss, data.device, data.dtype, data.input_size, data.output_size)
+        if made_for != (loss, self.device, self.dtype, self.input_size, self.output_size):
+            raise ValueError(
+                f"this TrainingData was made for loss={data.loss!r}, device={data.device!r}, "
+                f"dtype={data.dtype.name!r}, input_size={data.input_size}, output_size="
+                f"{data.output_size}; this call has loss={loss!r} on {self!r} "
+                f"(device={self.device!r})"
+            )
+        return data
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        if self.device == "cuda" and _cuda_unavailable() is not None:
+            self.device = "cpu"  # trained on a GPU, loaded without one: the same numbers
 
     # -- input checks ----------------------------------------------------------------------
 
@@ -464,14 +488,125 @@ def _sample_weights(sample_weight, n: int, dtype: np.dtype) -> np.ndarray:
     return np.ascontiguousarray(w)
 
 
+@dataclass(frozen=True)
+class TrainingData:
+    """Training inputs laid out for the kernels of one device (`RecurrentNetwork.training_data`):
+    x time-major, y as the network's outputs, the row weights; device arrays on the GPU."""
+
+    x: object
+    y: object
+    weights: object
+    weights_host: np.ndarray
+    loss: str
+    device: str
+    dtype: np.dtype
+    input_size: int
+    output_size: int
+
+
+class _CpuKernels:
+    """tsrnn.kernels behind the interface that `RecurrentNetwork._kernels` returns (the same
+    as tsrnn.kernels.cuda's): a batch cut into parallel slices, BLAS on one thread."""
+
+    def __init__(self, hidden_size: int):
+        self._hidden_size = hidden_size
+
+    def predict(self, cell, flag, theta, offsets, x, h0, c0, out_size):
+        args = (cell, flag, theta, offsets, x, h0, c0, out_size)
+        batch = x.shape[1]
+        n_chunks = kernels.n_chunks(batch)
+        with self._blas_guard(batch):
+            if n_chunks == 1:  # no thread launch for a small batch (one window: ~100 us saved)
+                return kernels.predict_serial(*args)
+            return kernels.predict(*args, n_chunks)
+
+    def value_and_grad(self, *args):
+        n_chunks = kernels.n_chunks(args[5].shape[1])
+        with _SingleThreadedBlas():
+            if n_chunks == 1:
+                return kernels.value_and_grad_serial(*args)
+            return kernels.value_and_grad(*args, n_chunks)
+
+    def train_epoch(self, *args):
+        *args, _ = args  # the weights' host copy: the weights themselves, here
+        with _SingleThreadedBlas(), warnings.catch_warnings():
+            # train_epoch is a parallel kernel only to be cached safely (see
+            # kernels.common.parallel_kernel); Numba warns, at compile time, that it has
+            # nothing of its own to run in parallel.
+            warnings.filterwarnings("ignore", r"\s*The keyword argument 'parallel=True'",
+                                    NumbaPerformanceWarning)
+            return kernels.train_epoch(*args)
+
+    @staticmethod
+    def to_device(*arrays):
+        return arrays
+
+    def _blas_guard(self, batch: int):
+        """`_SingleThreadedBlas` unless the kernels call BLAS only a few times for this batch
+        (a small one, whose per-step products are loops): then it would cost more than it
+        saves."""
+        if batch <= kernels.LOOP_MAX_ROWS and self._hidden_size <= kernels.LOOP_MAX_COLUMNS:
+            return contextlib.nullcontext()
+        return _SingleThreadedBlas()
+
+
+class _CudaKernels:
+    """tsrnn.kernels.cuda, imported on first use (importing tsrnn never needs numba-cuda)."""
+
+    def __init__(self):
+        from .kernels import cuda
+
+        self.predict = cuda.predict
+        self.value_and_grad = cuda.value_and_grad
+        self.to_device = cuda.to_device
+
+        def train_epoch(*args):
+            *args, weights_host = args
+            return cuda.train_epoch(*args, w_host=weights_host)
+
+        self.train_epoch = train_epoch
+
+
+@functools.cache
+def _cuda_kernels() -> _CudaKernels:
+    return _CudaKernels()
+
+
+@functools.cache
+def _cuda_unavailable() -> str | None:
+    """Why device="cuda" cannot run here, or None when it can (the CUDA simulator can)."""
+    try:
+        from numba import cuda
+    except ImportError as err:
+        return f"numba-cuda is not installed (pip install 'tsrnn[cuda]'): {err}"
+    try:
+        if cuda.is_available():
+            return None
+    except Exception as err:  # a broken driver or toolkit: say what numba-cuda says
+        return f"numba-cuda could not start CUDA: {err}"
+    return "numba-cuda finds no CUDA GPU (numba.cuda.is_available() is False)"
+
+
+def _cuda_simulated() -> bool:
+    """Whether numba.cuda is Numba's CUDA simulator (NUMBA_ENABLE_CUDASIM=1)."""
+    from numba import cuda
+
+    return cuda.jit.__module__.startswith("numba.cuda.simulator")
+
+
 def _resolve_device(device: str) -> str:
+    """The device that runs the kernels: "cpu" or "cuda". "auto" picks a GPU when there is
+    one, never the simulator (a test tool, slower than the CPU by far)."""
     check_choice("device", device, DEVICES)
-    if device == "cuda":
-        raise ValueError(
-            "device='cuda' is not available yet: tsrnn has no CUDA kernels so far; "
-            "use device='cpu' (or 'auto')"
-        )
-    return "cpu"
+    if device == "cpu":
+        return "cpu"
+    reason = _cuda_unavailable()
+    if device == "auto":
+        return "cpu" if reason is not None or _cuda_simulated() else "cuda"
+    if reason is not None:
+        raise ValueError(f"device='cuda' is not available: {reason}; use device='cpu' "
+                         "(or 'auto', which picks the GPU where there is one)")
+    return "cuda"
 
 
 def _param_layout(gates: int, input_size: int, hidden: int, layers: int, output_size: int):

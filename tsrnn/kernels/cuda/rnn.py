@@ -1,0 +1,120 @@
+"""Elman RNN on the GPU, forward and backward through time: the formulation, the parameters
+and what the forward saves are those of `tsrnn.kernels.rnn` (tanh or relu).
+
+Each kernel walks the whole time loop for its block's rows (see the package docstring). The
+forward keeps two copies of the rows' hidden states in shared memory, read h_{t-1} from one
+and write h_t to the other, so one barrier a step suffices.
+"""
+
+from numba import cuda
+
+from .common import (
+    ROWS_PER_THREAD,
+    Workspace,
+    fill,
+    gate_bias,
+    load_rows,
+    project_inputs,
+    project_inputs_backward,
+    recurrent_launch,
+    recurrent_weight_grads,
+    rows_dot,
+    tanh,
+    transpose,
+)
+
+
+@cuda.jit
+def _forward(gates, w_t, hs, relu):
+    """gates: (T, B, H), the input projection; w_t: W_hh.T (H, H); hs: (T + 1, B, H),
+    step 0 given, 1 .. T written."""
+    T, B, H = gates.shape
+    sh = cuda.shared.array(0, dtype=gates.dtype)
+    acc = cuda.local.array(ROWS_PER_THREAD, dtype=gates.dtype)
+    zero = gates.dtype.type(0.0)
+    tx, ty, bdx = cuda.threadIdx.x, cuda.threadIdx.y, cuda.blockDim.x
+    rows = ROWS_PER_THREAD * cuda.blockDim.y
+    row0 = cuda.blockIdx.x * rows + ty * ROWS_PER_THREAD
+    hb = ty * ROWS_PER_THREAD * H
+    load_rows(hs[0], row0, B, sh, hb, H, tx, bdx)
+    load_rows(hs[0], row0, B, sh, rows * H + hb, H, tx, bdx)
+    cuda.syncthreads()
+    for t in range(T):
+        read = (t % 2) * rows * H + hb
+        write = ((t + 1) % 2) * rows * H + hb
+        for j in range(tx, H, bdx):
+            rows_dot(w_t, j, sh, read, H, 0, H, acc)
+            for q in range(ROWS_PER_THREAD):
+                row = row0 + q
+                if row < B:
+                    v = gates[t, row, j] + acc[q]
+                    if relu:
+                        v = v if v > zero else zero
+                    else:
+                        v = tanh(v)
+                    hs[t + 1, row, j] = v
+                    sh[write + q * H + j] = v
+        cuda.syncthreads()
+
+
+@cuda.jit
+def _backward(hs, dhs, w_hh, dgates, dh, relu):
+    """dhs: (T, B, H) gradient from above; dgates: (T, B, H), written (gradient of the
+    pre-activation); dh: (B, H), zero on entry, dh0 on exit."""
+    T, B, H = dhs.shape
+    sh = cuda.shared.array(0, dtype=dhs.dtype)
+    acc = cuda.local.array(ROWS_PER_THREAD, dtype=dhs.dtype)
+    zero = dhs.dtype.type(0.0)
+    one = dhs.dtype.type(1.0)
+    tx, ty, bdx = cuda.threadIdx.x, cuda.threadIdx.y, cuda.blockDim.x
+    row0 = cuda.blockIdx.x * ROWS_PER_THREAD * cuda.blockDim.y + ty * ROWS_PER_THREAD
+    db = ty * ROWS_PER_THREAD * H
+    for q in range(ROWS_PER_THREAD):
+        for j in range(tx, H, bdx):
+            sh[db + q * H + j] = 0
+    cuda.syncthreads()
+    for t in range(T - 1, -1, -1):
+        for j in range(tx, H, bdx):
+            for q in range(ROWS_PER_THREAD):
+                row = row0 + q
+                if row < B:
+                    g = dhs[t, row, j] + dh[row, j]
+                    h = hs[t + 1, row, j]
+                    if relu:
+                        da = g if h > zero else zero
+                    else:
+                        da = g * (one - h * h)
+                    dgates[t, row, j] = da
+                    sh[db + q * H + j] = da
+        cuda.syncthreads()
+        for k in range(tx, H, bdx):
+            rows_dot(w_hh, k, sh, db, H, 0, H, acc)
+            for q in range(ROWS_PER_THREAD):
+                if row0 + q < B:
+                    dh[row0 + q, k] = acc[q]
+        cuda.syncthreads()
+
+
+def rnn_forward(x, w_ih, w_hh, b_ih, b_hh, hs, aux, gates, relu, ws: Workspace):
+    """`tsrnn.kernels.rnn.rnn_forward` on device arrays (aux unused)."""
+    B = x.shape[1]
+    H = w_hh.shape[1]
+    bias = ws.array("bias", (H,), gates.dtype)
+    gate_bias(b_ih, b_hh, H, bias)
+    project_inputs(x, w_ih, bias, gates, ws)
+    w_t = ws.array("w_t", (H, H), gates.dtype)
+    transpose(w_hh, w_t)
+    grid, block, shared = recurrent_launch(B, H, 2 * H, gates.dtype.itemsize, H)
+    _forward[grid, block, 0, shared](gates, w_t, hs, bool(relu))
+
+
+def rnn_backward(x, w_ih, w_hh, hs, aux, gates, dhs, dgates, dw_ih, dw_hh, db_ih, db_hh,
+                 dh0, daux0, dx, relu, ws: Workspace):
+    """`tsrnn.kernels.rnn.rnn_backward` on device arrays; dx None for no input gradient."""
+    B = x.shape[1]
+    H = w_hh.shape[1]
+    fill(dh0, 0)
+    grid, block, shared = recurrent_launch(B, H, H, dhs.dtype.itemsize, H)
+    _backward[grid, block, 0, shared](hs, dhs, w_hh, dgates, dh0, bool(relu))
+    recurrent_weight_grads(dgates, hs, dw_hh, db_hh, ws)
+    project_inputs_backward(x, w_ih, dgates, dw_ih, db_ih, dx, ws)
