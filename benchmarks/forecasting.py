@@ -257,7 +257,7 @@ def timed_runs(contenders, train, ids, repeats: int):
             model = c.make().fit(frame)
             c.forecasts = forecast_array(model.predict(HORIZON), these)
             if c.global_model:
-                c.extra["epochs"] = model.estimator_.n_iter_
+                c.extra["epochs"] = "/".join(str(e.n_iter_) for e in model.estimators_)
                 c.extra["lags"] = model.lags_
 
         calls[c.name] = run

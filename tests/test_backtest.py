@@ -12,7 +12,7 @@ from tsrnn.baselines import Drift, Mean, Naive, SeasonalNaive, Theta
 from tsrnn.datasets import load_airline, make_panel
 from tsrnn.forecasting import Forecaster
 
-TINY_RNN = dict(hidden_size=4, max_iter=3, random_state=0)
+TINY_RNN = dict(hidden_size=4, max_iter=3, n_models=1, random_state=0)
 
 
 class Spy(Forecaster):

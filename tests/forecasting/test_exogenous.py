@@ -11,7 +11,7 @@ from tsrnn.datasets import load_airline, make_panel
 from tsrnn.forecasting import fill_gaps
 from tsrnn.metrics import mase
 
-FAST = dict(hidden_size=8, max_iter=5, random_state=0)
+FAST = dict(hidden_size=8, max_iter=5, n_models=1, random_state=0)
 
 
 def _split(frame, h):
@@ -75,7 +75,7 @@ def test_exogenous_variables_change_the_network_input():
                      index=pd.date_range(y.index[0], periods=len(y) + 3, freq="MS"))
     f = tsrnn.RNNForecaster(horizon=3, lags=5, **FAST).fit(y, X=X)
     # value, a, and the flag of the 3 future steps; the window goes on over them
-    assert f.estimator_.n_channels_ == 3 and f.estimator_.n_timesteps_ == 8
+    assert f.estimators_[0].n_channels_ == 3 and f.estimators_[0].n_timesteps_ == 8
     base = f.predict(3)
     other = f.predict(3, X=X * 2)  # the future values of a are read: forecasts move
     assert not np.allclose(base, other)
@@ -89,7 +89,7 @@ def test_calendar_and_static_features():
     f = tsrnn.RNNForecaster(horizon=2, lags=6, calendar=["month", "quarter"], **FAST)
     out = f.fit(wide, static=static).predict(2)
     # value + 2 * 2 calendar + 1 static + the flag
-    assert f.estimator_.n_channels_ == 7 and isinstance(out.index, pd.PeriodIndex)
+    assert f.estimators_[0].n_channels_ == 7 and isinstance(out.index, pd.PeriodIndex)
     plain = tsrnn.RNNForecaster(horizon=2, lags=6, **FAST).fit(wide).predict(2)
     assert not np.allclose(out, plain)
     with pytest.raises(ValueError, match=r"static has no row for the series \['s2'\]"):
@@ -149,11 +149,11 @@ def test_update_takes_new_x():
     y, X = make_panel(n_series=2, length=40, exogenous=True, random_state=0)
     train, new = _split(y, 4)
     f = tsrnn.RNNForecaster(horizon=2, **FAST).fit(train, X=_split(X, 4)[0])
-    theta = f.estimator_.network_.theta.copy()
+    theta = f.estimators_[0].network_.theta.copy()
     future = X.assign(ds=X.ds + pd.DateOffset(months=2)).groupby("unique_id").tail(2)
     f.update(new, X_new=X)
     assert np.isfinite(f.predict(2, X=future).yhat).all()
-    np.testing.assert_array_equal(f.estimator_.network_.theta, theta)
+    np.testing.assert_array_equal(f.estimators_[0].network_.theta, theta)
     g = tsrnn.RNNForecaster(horizon=2, **FAST).fit(train, X=_split(X, 4)[0]).update(new)
     with pytest.raises(ValueError, match="promo"):  # X over the new dates is needed
         g.predict(2, X=future)
@@ -162,7 +162,7 @@ def test_update_takes_new_x():
 def test_recursive_strategy_feeds_one_step_forecasts_back():
     y = load_airline()
     f = tsrnn.RNNForecaster(horizon=6, season_length=12, strategy="recursive", **FAST).fit(y)
-    assert f.estimator_.network_.params["head.weight"].shape[0] == 1
+    assert f.estimators_[0].network_.params["head.weight"].shape[0] == 1
     out = f.predict(6)
     assert len(out) == 6 and np.isfinite(out).all()
     np.testing.assert_array_equal(out.to_numpy()[:2], f.predict(2).to_numpy())

@@ -7,7 +7,7 @@ import pytest
 import tsrnn
 from tsrnn.datasets import load_airline, make_panel
 
-FAST = dict(hidden_size=8, max_iter=5, random_state=0)
+FAST = dict(hidden_size=8, max_iter=5, n_models=1, random_state=0)
 
 
 def _mase(forecast, actual, history, m):
@@ -77,12 +77,12 @@ def test_log_transform_is_inverted():
 def test_update_moves_the_origin_without_refitting():
     y = load_airline()
     f = tsrnn.RNNForecaster(horizon=3, season_length=12, **FAST).fit(y[:-6])
-    theta = f.estimator_.network_.theta.copy()
+    theta = f.estimators_[0].network_.theta.copy()
     before = f.predict(3)
     after = f.update(y[-6:]).predict(3)
     assert after.index[0] == pd.Timestamp("1961-01-01")
     assert not np.allclose(before.to_numpy(), after.to_numpy())
-    np.testing.assert_array_equal(f.estimator_.network_.theta, theta)
+    np.testing.assert_array_equal(f.estimators_[0].network_.theta, theta)
     with pytest.raises(ValueError, match="next date"):
         f.update(y[-3:])
 
@@ -204,7 +204,7 @@ def test_clone_pickle_and_seed_reproducibility():
 
     y = load_airline()
     f = tsrnn.RNNForecaster(horizon=3, season_length=12, **FAST).fit(y)
-    assert clone(f).get_params() == f.get_params() and not hasattr(clone(f), "estimator_")
+    assert clone(f).get_params() == f.get_params() and not hasattr(clone(f), "estimators_")
     restored = pickle.loads(pickle.dumps(f))
     pd.testing.assert_series_equal(restored.predict(3), f.predict(3))
     again = tsrnn.RNNForecaster(horizon=3, season_length=12, **FAST).fit(y)

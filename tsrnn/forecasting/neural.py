@@ -18,10 +18,11 @@ The data path, top to bottom:
    calendar), the window goes on over the steps to forecast, with the target and the
    past-only variables set to 0 and a flag set to 1 there, so that the network reads the
    future values of what is known;
-5. the estimator (`LSTMRegressor`, `GRURegressor` or `RNNRegressor`), trained on the windows
-   ordered by the date of their first target, so that early stopping holds out the latest;
-6. forecasts: the last ``lags`` values of each series through the same steps, the network,
-   and every step undone in reverse.
+5. the estimators (`LSTMRegressor`, `GRURegressor` or `RNNRegressor`; ``n_models`` of them
+   from different seeds), trained with the MAE loss on the windows ordered by the date of
+   their first target, so that early stopping holds out the latest;
+6. forecasts: the last ``lags`` values of each series through the same steps, the networks
+   (their median), and every step undone in reverse.
 
 Multi-step forecasts are direct by default: the head has ``horizon`` outputs (MIMO).
 ``strategy="recursive"`` trains a one-step network and feeds each forecast back as an input;
@@ -36,12 +37,16 @@ from numbers import Integral
 import numpy as np
 import pandas as pd
 from numpy.lib.stride_tricks import sliding_window_view
+from sklearn.utils import check_random_state
 
 from ..estimators import GRURegressor, LSTMRegressor, RNNRegressor
 from .base import Forecaster, Panel
 
 ESTIMATORS = {"lstm": LSTMRegressor, "gru": GRURegressor, "rnn": RNNRegressor}
 STRATEGIES = ("direct", "recursive")
+LOSSES = ("mae", "mse", "huber")
+# early_stopping="auto" holds out the latest 10% of the windows from this many windows on
+EARLY_STOPPING_MIN_WINDOWS = 1000
 # calendar feature -> length of its cycle
 CALENDAR = {"hour": 24, "dayofweek": 7, "dayofmonth": 31, "dayofyear": 366,
             "weekofyear": 53, "month": 12, "quarter": 4}
@@ -82,21 +87,33 @@ class RNNForecaster(Forecaster):
     hidden_size, num_layers, learning_rate, batch_size, max_iter, dropout
         Passed to the estimator (see `tsrnn.LSTMRegressor`); the step size defaults to 1e-2
         here (1e-3 in the estimators): normalised windows train well with it.
-    early_stopping : bool, default=False
-        Hold out the latest 10% of the windows and keep the best weights. Off by default:
-        on one short series that tail is a handful of windows, too few to judge by (measured
-        on airline, 12 months ahead: MAE 58 with it, 18 without); training then stops when
-        the training loss stops improving.
+    loss : {"mae", "mse", "huber"}, default="mae"
+        Training loss on the normalised windows. MAE is what MASE, the usual score of
+        forecasts, measures (measured on tourism quarterly, one network: MASE 1.66 with
+        "mae", 1.73 with "mse", 1.74 with "huber").
+    early_stopping : bool or "auto", default="auto"
+        Hold out the latest 10% of the windows (by the date of their first target) and keep
+        the weights that forecast them best. "auto": when there are at least 1000 windows; on
+        one short series that tail is a handful of windows, too few to judge by (measured on
+        airline, 12 months ahead: MAE 58 with it, 18 without), and training stops when the
+        training loss stops improving instead.
+    n_models : int, default=5
+        Networks trained on the same windows from different seeds; the forecast is their
+        median (an ensemble: measured on tourism quarterly, MASE 1.52 from five against
+        1.53 to 1.58 from each alone).
     random_state : int, RandomState instance or None
-        Seed of the estimator: the same seed gives the same forecasts.
+        Seed of the networks' seeds: the same seed gives the same forecasts.
     verbose : int, default=0
     dtype : {"float32", "float64"}, default="float32"
     device : {"cpu", "cuda", "auto"}, default="cpu"
 
     Attributes
     ----------
-    estimator_ : LSTMRegressor, GRURegressor or RNNRegressor
-        The trained network.
+    estimators_ : list of LSTMRegressor, GRURegressor or RNNRegressor
+        The ``n_models`` trained networks.
+    early_stopping_ : bool
+        Whether they stopped early (``early_stopping="auto"`` decided on the history fitted
+        on; the networks that calibrate the intervals follow the same choice).
     lags_ : int
         The input window length used.
     panel_ : Panel
@@ -138,7 +155,9 @@ class RNNForecaster(Forecaster):
         batch_size: int = 32,
         max_iter: int = 200,
         dropout: float = 0.0,
-        early_stopping: bool = False,
+        loss: str = "mae",
+        early_stopping: bool | str = "auto",
+        n_models: int = 5,
         random_state=None,
         verbose: int = 0,
         dtype: str = "float32",
@@ -159,7 +178,9 @@ class RNNForecaster(Forecaster):
         self.batch_size = batch_size
         self.max_iter = max_iter
         self.dropout = dropout
+        self.loss = loss
         self.early_stopping = early_stopping
+        self.n_models = n_models
         self.random_state = random_state
         self.verbose = verbose
         self.dtype = dtype
@@ -177,6 +198,12 @@ class RNNForecaster(Forecaster):
         _positive_int("season_length", self.season_length)
         if self.log not in (True, False, "auto"):
             raise ValueError(f"log must be True, False or 'auto', got {self.log!r}")
+        if self.loss not in LOSSES:
+            raise ValueError(f"loss must be one of {list(LOSSES)}, got {self.loss!r}")
+        if self.early_stopping not in (True, False, "auto"):
+            raise ValueError(f"early_stopping must be True, False or 'auto', got "
+                             f"{self.early_stopping!r}")
+        _positive_int("n_models", self.n_models)
         if not isinstance(self.difference, bool):
             raise TypeError(f"difference must be True or False, got {self.difference!r}")
         unknown = [c for c in _names("calendar", self.calendar) if c not in CALENDAR]
@@ -206,7 +233,8 @@ class RNNForecaster(Forecaster):
         self.log_ = [self._use_log(v) for v in panel.values]
         series = self._transformed(panel.values)
         self.scale_ = [_scale(s) for s in series]
-        self.estimator_ = self._train(series, panel)
+        self.early_stopping_ = None
+        self.estimators_ = self._train(series, panel)
         self.calibration_ = None  # residuals for intervals, computed when first asked for
 
     def _fit_features(self, panel: Panel) -> None:
@@ -246,7 +274,7 @@ class RNNForecaster(Forecaster):
 
     def _train(self, series: list[np.ndarray], panel: Panel):
         """Steps 2 to 5: windows of all series, normalised, with their features, ordered by
-        the date of their first target, and the estimator fitted on them."""
+        the date of their first target, and the ``n_models`` estimators fitted on them."""
         lags, steps, lost = self.lags_, self.steps_, int(self.difference)
         inputs, targets, order = [], [], []
         for k, s in enumerate(series):
@@ -262,15 +290,17 @@ class RNNForecaster(Forecaster):
             inputs.append(x)
             order.append(panel.index[k].asi8[lost + lags: lost + lags + len(w)])
         by_date = np.argsort(np.concatenate(order), kind="stable")
-        estimator = ESTIMATORS[self.cell](
-            hidden_size=self.hidden_size, num_layers=self.num_layers,
+        x, y = np.concatenate(inputs)[by_date], np.concatenate(targets)[by_date]
+        if self.early_stopping_ is None:  # decided on the whole history, kept for intervals
+            self.early_stopping_ = (len(x) >= EARLY_STOPPING_MIN_WINDOWS
+                                    if self.early_stopping == "auto" else self.early_stopping)
+        seeds = check_random_state(self.random_state).randint(2**31 - 1, size=self.n_models)
+        return [ESTIMATORS[self.cell](
+            loss=self.loss, hidden_size=self.hidden_size, num_layers=self.num_layers,
             learning_rate=self.learning_rate, batch_size=self.batch_size,
-            max_iter=self.max_iter, dropout=self.dropout,
-            early_stopping=self.early_stopping,
-            random_state=self.random_state, verbose=self.verbose,
-            dtype=self.dtype, device=self.device,
-        )
-        return estimator.fit(np.concatenate(inputs)[by_date], np.concatenate(targets)[by_date])
+            max_iter=self.max_iter, dropout=self.dropout, early_stopping=self.early_stopping_,
+            random_state=int(seed), verbose=self.verbose, dtype=self.dtype, device=self.device,
+        ).fit(x, y) for seed in seeds]
 
     def _features(self, panel: Panel, k: int, start: int, stop: int) -> np.ndarray:
         """Step 4: (stop - start, n_features_) features of series k at the positions
@@ -311,10 +341,10 @@ class RNNForecaster(Forecaster):
 
     def _predict(self, panel: Panel, horizon: int) -> list[np.ndarray]:
         series = self._transformed(panel.values)
-        forecasts = self._forecast(self.estimator_, panel, series, horizon)
+        forecasts = self._forecast(self.estimators_, panel, series, horizon)
         return [np.exp(f) if lg else f for f, lg in zip(forecasts, self.log_, strict=True)]
 
-    def _forecast(self, estimator, panel: Panel, series: list[np.ndarray],
+    def _forecast(self, estimators: list, panel: Panel, series: list[np.ndarray],
                   horizon: int) -> list[np.ndarray]:
         """Step 6 in the transformed space, from the end of each of ``series`` (the panel's
         transformed values, or their beginnings): normalise the last window, predict, undo;
@@ -339,7 +369,9 @@ class RNNForecaster(Forecaster):
                     _check_covered(panel, k, h.size - lags,
                                    x[k, :, 1: 1 + len(self.exogenous_names_)],
                                    self.exogenous_names_)
-            step = estimator.predict(x).reshape(len(v), -1) * scale + level
+            # the networks' median: robust to one that trained badly
+            step = np.median([e.predict(x) for e in estimators], axis=0)
+            step = step.reshape(len(v), -1) * scale + level
             if lost:
                 step = last[:, -1:] + np.cumsum(step, axis=1)
             histories = [np.concatenate([h, st]) for h, st in zip(histories, step, strict=True)]
@@ -362,7 +394,7 @@ class RNNForecaster(Forecaster):
         if self.calibration_ is None:
             self.calibration_ = self._calibration_residuals()
         series = self._transformed(panel.values)
-        forecasts = self._forecast(self.estimator_, panel, series, horizon)
+        forecasts = self._forecast(self.estimators_, panel, series, horizon)
         n = self.calibration_.shape[0]
         bounds = []
         for f, scale, lg in zip(forecasts, self.scale_, self.log_, strict=True):
@@ -392,12 +424,12 @@ class RNNForecaster(Forecaster):
             need = self.lags_ + int(self.difference) + 3 * self.horizon
             raise ValueError("the series are too short to calibrate intervals: each needs at "
                              f"least lags + 3 * horizon = {need} observations")
-        model = self._train([s[:-span] for s in series], panel)
+        models = self._train([s[:-span] for s in series], panel)
         residuals = []
         for start in range(span - self.horizon + 1):  # origins at n - span + start
             cut = span - start
             history = [s[:-cut] for s in series]
-            forecasts = self._forecast(model, panel, history, self.horizon)
+            forecasts = self._forecast(models, panel, history, self.horizon)
             for s, f, scale in zip(series, forecasts, self.scale_, strict=True):
                 actual = s[s.size - cut: s.size - cut + self.horizon]
                 residuals.append(np.abs(actual - f) / scale)
