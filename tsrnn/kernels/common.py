@@ -14,12 +14,17 @@ from numba.extending import overload
 kernel = njit(cache=True, error_model="numpy", nogil=True)
 
 
-# Parallel kernels: their prange loops run on Numba's threads. Numba also turns numpy
-# reductions inside them (``a.sum()``) into parallel reductions whose rounding depends on the
-# thread count (seen: a sum of sample weights), so sums there go through `total`.
+# Parallel kernels: their prange loops run on Numba's threads, and nothing else does. Numba's
+# other parallel transforms stay off: they would turn every array expression into a parallel
+# loop of its own (measured: compiling the training epoch took 107 s with them, most of it
+# in those loops) and numpy reductions (``a.sum()``) into parallel ones whose rounding depends
+# on the thread count (seen: a sum of sample weights); sums there go through `total` anyway.
 # A kernel that calls a parallel one must be a parallel kernel too: a cached serial caller of
 # a cached parallel callee crashes when loaded from the cache (numba issue 8578).
-parallel_kernel = njit(cache=True, error_model="numpy", nogil=True, parallel=True)
+PRANGE_ONLY = {"prange": True, "comprehension": False, "reduction": False,
+               "inplace_binop": False, "setitem": False, "numpy": False, "stencil": False,
+               "fusion": False}
+parallel_kernel = njit(cache=True, error_model="numpy", nogil=True, parallel=PRANGE_ONLY)
 
 
 @kernel
