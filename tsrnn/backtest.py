@@ -28,7 +28,7 @@ window alone).
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from numbers import Integral
 
@@ -277,7 +277,8 @@ def backtest(forecaster: Forecaster, y, horizon: int, n_windows: int, step: int 
 
 
 def compare(models: Mapping[str, Forecaster], y, horizon: int, n_windows: int, *,
-            metric: str = "mase", **options) -> Comparison:
+            metric: str = "mase", progress: Callable[[str, BacktestResult], None] | None = None,
+            **options) -> Comparison:
     """The same backtest for every model, and a leaderboard ranked by ``metric``.
 
     Parameters
@@ -288,6 +289,8 @@ def compare(models: Mapping[str, Forecaster], y, horizon: int, n_windows: int, *
     metric : str, default="mase"
         Column the leaderboard is sorted by, ascending (any of the metrics, or
         ``fit_seconds``, ...).
+    progress : callable, optional
+        Called as ``progress(name, result)`` after each model's backtest (e.g. to print it).
     **options
         Passed to `backtest` (step, window, refit, X, coverage, backend, ...).
         ``season_length`` defaults to the first model's that has one, for every model, so
@@ -315,8 +318,11 @@ def compare(models: Mapping[str, Forecaster], y, horizon: int, n_windows: int, *
     if options.get("season_length") is None:
         options["season_length"] = next(
             (m.season_length for m in models.values() if hasattr(m, "season_length")), 1)
-    results = {str(name): backtest(model, y, horizon, n_windows, name=str(name), **options)
-               for name, model in models.items()}
+    results = {}
+    for name, model in models.items():
+        results[str(name)] = backtest(model, y, horizon, n_windows, name=str(name), **options)
+        if progress is not None:
+            progress(str(name), results[str(name)])
     board = pd.concat([r.summary() for r in results.values()])
     if metric not in board.columns:
         raise ValueError(f"metric must be one of {list(board.columns)}, got {metric!r}")
