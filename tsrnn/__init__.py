@@ -12,11 +12,12 @@ from .estimators import (
 )
 from .forecasting import RNNForecaster, fill_gaps
 from .network import RecurrentNetwork
+from .persistence import load
 
 __version__ = "0.1.0"
 
 __all__ = [
     "GRUClassifier", "GRURegressor", "LSTMClassifier", "LSTMRegressor", "RNNClassifier",
     "RNNForecaster", "RNNRegressor", "RecurrentNetwork", "__version__", "backtest", "compare",
-    "datasets", "fill_gaps", "metrics",
+    "datasets", "fill_gaps", "load", "metrics",
 ]

@@ -23,6 +23,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
+from . import persistence
 from .kernels import OPTIMIZERS
 from .network import DEVICES, NONLINEARITIES, Optimizer, RecurrentNetwork
 
@@ -298,6 +299,19 @@ class _RecurrentEstimator(BaseEstimator):
         X = validate_data(self, X, reset=False, allow_nd=True, dtype=self.dtype)
         out = self.network_.forward(self._as_sequences(X, first_fit=False))
         return out.astype(np.float64)  # scikit-learn's outputs are float64, whatever the dtype
+
+    # -- saving ----------------------------------------------------------------------------
+
+    def save(self, path) -> None:
+        """Write the estimator, fitted or not, to ``path`` in tsrnn's model format;
+        `tsrnn.load` reads it back, predicting bit for bit as this one (and training on from
+        the same optimizer state).
+
+        The format runs no code when loaded. Pickling works too (scikit-learn's convention),
+        but loading a pickle runs whatever code it holds: prefer `save` for files kept or
+        shared. See `tsrnn.persistence.save`.
+        """
+        persistence.save(self, path)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -16,7 +16,7 @@ import scipy.linalg.cython_blas  # noqa: F401  (loads the BLAS that Numba's np.d
 from numba.core.errors import NumbaPerformanceWarning
 from threadpoolctl import ThreadpoolController
 
-from . import kernels
+from . import kernels, persistence
 from ._validation import (
     check_choice,
     check_float,
@@ -418,6 +418,11 @@ class RecurrentNetwork:
                 f"(device={self.device!r})"
             )
         return data
+
+    def save(self, path) -> None:
+        """Write this network to ``path`` in tsrnn's model format, which runs no code when
+        loaded (no pickle); `tsrnn.load` reads it back. See `tsrnn.persistence.save`."""
+        persistence.save(self, path)
 
     def __setstate__(self, state):
         self.__dict__.update(state)

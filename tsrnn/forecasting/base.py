@@ -28,6 +28,8 @@ import pandas as pd
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
+from .. import persistence
+
 LONG_COLUMNS = ("unique_id", "ds", "y")
 
 
@@ -346,6 +348,18 @@ class Forecaster(BaseEstimator):
         if not self._takes_exogenous and (X is not None or static is not None):
             raise ValueError(f"{type(self).__name__} takes no exogenous variables (X) or "
                              "static features")
+
+    def save(self, path) -> None:
+        """Write the forecaster, fitted or not, to ``path`` in tsrnn's model format;
+        `tsrnn.load` reads it back, forecasting bit for bit as this one (the history, X and
+        static features included, so that it can `predict` and `update` at once).
+
+        The format runs no code when loaded (no pickle; the statsmodels baselines keep their
+        data, options and fitted parameters and are re-filtered on load). Pickling works
+        too, but loading a pickle runs whatever code it holds: prefer `save`. See
+        `tsrnn.persistence.save`.
+        """
+        persistence.save(self, path)
 
     def plot(self, horizon: int, coverage: float | None = 0.9, series=None,
              history: int | None = None, ax=None):

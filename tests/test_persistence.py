@@ -1,0 +1,416 @@
+"""model.save(path) and tsrnn.load(path): exact round trips, a format that runs no code, and
+atomic writes."""
+
+import hashlib
+import io
+import json
+import os
+import pickle
+import zipfile
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.exceptions import NotFittedError
+
+import tsrnn
+from tsrnn import (
+    GRUClassifier,
+    GRURegressor,
+    LSTMClassifier,
+    LSTMRegressor,
+    RNNClassifier,
+    RNNForecaster,
+    RNNRegressor,
+)
+from tsrnn.baselines import ARIMA, ETS, AutoARIMA, Drift, Mean, Naive, SeasonalNaive, Theta
+from tsrnn.persistence import FORMAT_VERSION
+
+TINY = {"hidden_size": 4, "max_iter": 2}
+
+
+@pytest.fixture
+def path(tmp_path):
+    return tmp_path / "model.tsrnn"
+
+
+def round_trip(model, path):
+    model.save(path)
+    loaded = tsrnn.load(path)
+    assert type(loaded) is type(model)
+    return loaded
+
+
+def assert_same_frame(a, b):
+    """Equal values (bit for bit), index and columns."""
+    pd.testing.assert_index_equal(a.index, b.index, exact=True)
+    if isinstance(a, pd.DataFrame):
+        pd.testing.assert_index_equal(a.columns, b.columns)
+    np.testing.assert_array_equal(a.to_numpy(), b.to_numpy())
+
+
+# -- estimators and networks -------------------------------------------------------------
+
+
+def sequences(n=24, t=6, f=None, seed=0):
+    rng = np.random.default_rng(seed)
+    return rng.normal(size=(n, t) if f is None else (n, t, f))
+
+
+@pytest.mark.parametrize("cls", [LSTMRegressor, GRURegressor, RNNRegressor])
+def test_regressor_round_trip_predicts_and_trains_on_identically(cls, path):
+    X, y = sequences(f=2), sequences(t=2, seed=1)  # multi-output, 3-D X
+    est = cls(**TINY, dtype="float64", random_state=0).fit(X, y)
+    loaded = round_trip(est, path)
+    assert loaded.get_params() == est.get_params()
+    np.testing.assert_array_equal(loaded.predict(X), est.predict(X))
+    assert loaded.network_.theta.dtype == np.float64
+    # the optimizer's moments come back too: one more epoch gives the same weights
+    est.partial_fit(X, y)
+    loaded.partial_fit(X, y)
+    np.testing.assert_array_equal(loaded.network_.theta, est.network_.theta)
+    assert loaded.loss_curve_ == est.loss_curve_
+
+
+@pytest.mark.parametrize("cls", [LSTMClassifier, GRUClassifier, RNNClassifier])
+def test_classifier_round_trip_keeps_labels(cls, path):
+    X = pd.DataFrame(sequences(), columns=[f"t{i}" for i in range(6)])  # feature_names_in_
+    y = np.array(["low", "high", "mid"] * 8)
+    est = cls(**TINY, random_state=np.random.RandomState(0)).fit(X, y)
+    loaded = round_trip(est, path)
+    np.testing.assert_array_equal(loaded.predict_proba(X), est.predict_proba(X))
+    np.testing.assert_array_equal(loaded.predict(X), est.predict(X))
+    assert loaded.classes_.dtype == est.classes_.dtype
+    assert loaded.feature_names_in_.dtype == object
+    np.testing.assert_array_equal(loaded.feature_names_in_, est.feature_names_in_)
+    # the RandomState given as random_state comes back in the same state
+    assert loaded.random_state.randint(10**9) == est.random_state.randint(10**9)
+    est.partial_fit(X, y)
+    loaded.partial_fit(X, y)
+    np.testing.assert_array_equal(loaded.predict_proba(X), est.predict_proba(X))
+
+
+def test_network_round_trip(path, cell_config):
+    cell, options = cell_config
+    net = tsrnn.RecurrentNetwork(cell, input_size=2, hidden_size=3, num_layers=2,
+                                 output_size=2, dtype="float32", random_state=0, **options)
+    loaded = round_trip(net, path)
+    x = sequences(n=5, f=2)
+    np.testing.assert_array_equal(loaded.forward(x), net.forward(x))
+    assert repr(loaded) == repr(net)
+    assert loaded.params.keys() == net.params.keys()
+
+
+def test_a_network_saved_on_a_gpu_loads_on_the_cpu_where_there_is_none(path, monkeypatch):
+    net = tsrnn.RecurrentNetwork("gru", input_size=2, hidden_size=3, random_state=0)
+    net.device = "cuda"  # as a network trained on a GPU holds it
+    net.save(path)
+    monkeypatch.setattr(tsrnn.network, "_cuda_unavailable", lambda: "no GPU here")
+    assert tsrnn.load(path).device == "cpu"
+
+
+def test_unfitted_model_saves_its_parameters(path):
+    est = LSTMRegressor(hidden_size=3, learning_rate=0.05, clip_norm=None)
+    loaded = round_trip(est, path)
+    assert loaded.get_params() == est.get_params()
+    with pytest.raises(NotFittedError):
+        loaded.predict(sequences())
+    forecaster = round_trip(RNNForecaster(calendar=("month",), n_models=1), path)
+    assert forecaster.get_params()["calendar"] == ("month",)
+    with pytest.raises(NotFittedError):
+        forecaster.predict(3)
+
+
+def test_pickle_still_works():
+    est = RNNRegressor(**TINY, random_state=0).fit(sequences(), sequences(t=1).ravel())
+    again = pickle.loads(pickle.dumps(est))
+    np.testing.assert_array_equal(again.predict(sequences()), est.predict(sequences()))
+
+
+def test_the_same_model_gives_the_same_bytes(tmp_path):
+    est = GRURegressor(**TINY, random_state=0).fit(sequences(), sequences(t=1).ravel())
+    est.save(tmp_path / "a")
+    est.save(tmp_path / "b")
+    assert (tmp_path / "a").read_bytes() == (tmp_path / "b").read_bytes()
+
+
+def test_unsupported_values_raise_and_write_nothing(path):
+    est = LSTMRegressor(random_state=np.random.default_rng(0))  # a Generator: not saved
+    with pytest.raises(TypeError, match=r"LSTMRegressor\.random_state.*Generator"):
+        est.save(path)
+
+    class Mine(LSTMRegressor):
+        pass
+
+    with pytest.raises(TypeError, match="Mine"):
+        Mine().save(path)
+    assert list(path.parent.iterdir()) == []
+
+
+# -- forecasters ---------------------------------------------------------------------------
+
+
+def test_rnn_forecaster_round_trip_with_intervals_and_update(path):
+    y = tsrnn.datasets.load_airline()
+    f = RNNForecaster(horizon=3, season_length=12, **TINY, n_models=2,
+                      random_state=0).fit(y[:-3])
+    loaded = round_trip(f, path)  # before the intervals' calibration: computed on demand
+    assert_same_frame(loaded.predict(5), f.predict(5))
+    assert_same_frame(loaded.predict_interval(3, coverage=[0.8, 0.9]),
+                      f.predict_interval(3, coverage=[0.8, 0.9]))
+    again = round_trip(f, path)  # with the calibration residuals saved
+    np.testing.assert_array_equal(again.calibration_, f.calibration_)
+    f.update(y[-3:])
+    loaded.update(y[-3:])
+    assert_same_frame(loaded.predict(3), f.predict(3))
+    assert_same_frame(loaded.predict_interval(3), f.predict_interval(3))
+
+
+def test_rnn_forecaster_round_trip_with_exogenous_and_calendar(path):
+    y, X = tsrnn.datasets.make_panel(n_series=3, length=48, exogenous=True, random_state=0)
+    history = y.groupby("unique_id").head(45)
+    new = y.groupby("unique_id").tail(3)
+    f = RNNForecaster(horizon=3, **TINY, n_models=1, calendar=["month"],
+                      past_covariates=["promo"], random_state=0)
+    static = pd.DataFrame({"size": [1.0, 3.0, 2.0]}, index=["s0", "s1", "s2"])
+    f.fit(history, X=X, static=static)
+    loaded = round_trip(f, path)
+    np.testing.assert_array_equal(loaded.static_, f.static_)
+    for a, b in zip(loaded.panel_.index, f.panel_.index, strict=True):
+        pd.testing.assert_index_equal(a, b, exact=True)
+        assert a.freq == b.freq
+    np.testing.assert_array_equal(loaded.panel_.exogenous[1], f.panel_.exogenous[1])
+    pd.testing.assert_frame_equal(loaded.predict(3), f.predict(3), check_exact=True)
+    pd.testing.assert_frame_equal(loaded.predict_interval(3), f.predict_interval(3),
+                                  check_exact=True)
+    f.update(new, X_new=X)
+    loaded.update(new, X_new=X)
+    pd.testing.assert_frame_equal(loaded.predict(3), f.predict(3), check_exact=True)
+
+
+def test_period_index_round_trip(path):
+    y = tsrnn.datasets.load_airline()
+    y = y.set_axis(y.index.to_period("M"))
+    f = SeasonalNaive(12).fit(y)
+    loaded = round_trip(f, path)
+    pd.testing.assert_index_equal(loaded.panel_.index[0], f.panel_.index[0], exact=True)
+    assert_same_frame(loaded.predict(13), f.predict(13))
+
+
+BASELINES = {
+    "naive": lambda: Naive(),
+    "snaive": lambda: SeasonalNaive(12),
+    "drift": lambda: Drift(),
+    "mean": lambda: Mean(),
+    "arima": lambda: ARIMA((0, 1, 1), (0, 1, 1), 12),
+    "autoarima": lambda: AutoARIMA(12, max_p=1, max_q=1),
+    "ets-exact": lambda: ETS(12, trend="add", seasonal="add"),  # closed-form intervals
+    "ets-simulated": lambda: ETS(12, error="mul", trend="add", damped_trend=True,
+                                 seasonal="mul"),  # intervals from simulated paths
+    "theta": lambda: Theta(12),
+}
+
+
+@pytest.mark.parametrize("make", BASELINES.values(), ids=BASELINES.keys())
+def test_baseline_round_trip_is_exact_and_updates(make, path):
+    # statsmodels results are rebuilt from the data and the fitted parameters (re-filtered,
+    # not refitted): the forecasts and intervals are the same bit for bit
+    y = tsrnn.datasets.load_airline()
+    f = make().fit(y[:-12])
+    loaded = round_trip(f, path)
+    assert_same_frame(loaded.predict(18), f.predict(18))
+    assert_same_frame(loaded.predict_interval(12, coverage=[0.5, 0.9]),
+                      f.predict_interval(12, coverage=[0.5, 0.9]))
+    f.update(y[-12:])
+    loaded.update(y[-12:])
+    assert_same_frame(loaded.predict(12), f.predict(12))
+    # and a model saved after an update (ARIMA: conditioned on the new data, not refitted)
+    again = round_trip(f, path)
+    assert_same_frame(again.predict_interval(12), f.predict_interval(12))
+
+
+def test_wide_panel_with_a_constant_series(path):
+    y = tsrnn.datasets.load_airline()
+    wide = pd.DataFrame({"air": y, "flat": 5.0})
+    wide.columns.name = "series"
+    f = Theta(12).fit(wide)  # a constant series: Theta keeps a plain _Fitted for it
+    loaded = round_trip(f, path)
+    assert loaded.panel_.ids == ["air", "flat"] and loaded.panel_.name == "series"
+    assert_same_frame(loaded.predict(12), f.predict(12))
+    assert_same_frame(loaded.predict_interval(12), f.predict_interval(12))
+
+
+# -- files that must not load --------------------------------------------------------------
+
+
+@pytest.fixture
+def saved(path):
+    """A small fitted model saved at ``path``."""
+    LSTMClassifier(**TINY, random_state=0).fit(sequences(), np.arange(24) % 2).save(path)
+    return path
+
+
+def rewrite(path, *, meta=None, members=None, checksum=True):
+    """Rewrite the archive at ``path`` with ``meta(dict)`` applied to its JSON and
+    ``members`` (name -> bytes) replacing or adding members, as a valid zip; with
+    ``checksum`` the sha256 is made to match the new arrays (so that what is tested is not
+    the checksum)."""
+    with zipfile.ZipFile(path) as archive:
+        contents = {name: archive.read(name) for name in archive.namelist()}
+    contents.update(members or {})
+    info = json.loads(contents["tsrnn.json"])
+    if meta is not None:
+        meta(info)
+    if checksum:
+        digest = hashlib.sha256()
+        for name in info["arrays"]:
+            digest.update(contents[name])
+        info["sha256"] = digest.hexdigest()
+    contents["tsrnn.json"] = json.dumps(info).encode()
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in contents.items():
+            archive.writestr(name, data)
+
+
+def refuses(path, match):
+    with pytest.raises(ValueError, match=match) as err:
+        tsrnn.load(path)
+    assert str(path) in str(err.value)
+
+
+def test_not_a_zip(path):
+    path.write_bytes(b"hello, I am not a model")
+    refuses(path, "not a zip archive")
+
+
+def test_truncated_file(saved):
+    data = saved.read_bytes()
+    saved.write_bytes(data[: len(data) // 2])
+    refuses(saved, "truncated")
+
+
+def test_a_flipped_byte_is_caught(saved):
+    with zipfile.ZipFile(saved) as archive:
+        info = archive.getinfo("arrays/0.npy")
+    data = bytearray(saved.read_bytes())
+    # the member's data start after its 30-byte local header, name and extra field
+    start = info.header_offset + 30 + len(info.filename) + len(info.extra)
+    data[start + info.file_size - 3] ^= 0x01
+    saved.write_bytes(bytes(data))
+    refuses(saved, "corrupted")
+
+
+def test_changed_array_fails_the_checksum(saved):
+    buffer = io.BytesIO()
+    np.save(buffer, np.zeros(3))
+    rewrite(saved, members={"arrays/0.npy": buffer.getvalue()}, checksum=False)
+    refuses(saved, "checksum")
+
+
+class _Planted:
+    """Unpickling this creates the file ``marker``: proof that a pickle ran."""
+
+    def __init__(self, marker):
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        return open, (self.marker, "w")
+
+
+@pytest.mark.parametrize("form", ["object-npy", "raw-pickle"])
+def test_a_planted_pickle_never_runs(saved, tmp_path, form):
+    marker = tmp_path / "pwned"
+    payload = np.array([_Planted(marker)], dtype=object)
+    if form == "object-npy":
+        buffer = io.BytesIO()
+        np.save(buffer, payload, allow_pickle=True)
+        data = buffer.getvalue()
+    else:
+        data = pickle.dumps(payload)
+    rewrite(saved, members={"arrays/0.npy": data})
+    refuses(saved, "not a plain .npy array")
+    assert not marker.exists()
+
+
+def test_a_member_tsrnn_does_not_write_is_refused(saved, tmp_path):
+    marker = tmp_path / "pwned"
+    rewrite(saved, members={"model.pkl": pickle.dumps(_Planted(marker))})
+    refuses(saved, "members that tsrnn does not write")
+    assert not marker.exists()
+
+
+def test_a_class_outside_the_allow_list_is_refused(saved):
+    def top(info):
+        info["class"] = info["state"]["class"] = "os.system"
+
+    rewrite(saved, meta=top)
+    refuses(saved, "'os.system'")
+
+
+def test_a_nested_class_outside_the_allow_list_is_refused(saved):
+    def nested(info):
+        info["state"]["state"]["network_"]["class"] = "subprocess.Popen"
+
+    rewrite(saved, meta=nested)
+    refuses(saved, "'subprocess.Popen'")
+
+
+def test_a_future_version_is_refused(saved):
+    def future(info):
+        info["format_version"] = FORMAT_VERSION + 1
+
+    rewrite(saved, meta=future)
+    refuses(saved, "newer tsrnn")
+
+
+def test_a_foreign_zip_is_refused(path, tmp_path):
+    with open(path, "wb") as file:
+        np.savez(file, a=np.arange(3))
+    refuses(path, "no tsrnn.json")
+    rewrite_meta = tmp_path / "other.zip"
+    with zipfile.ZipFile(rewrite_meta, "w") as archive:
+        archive.writestr("tsrnn.json", json.dumps({"format": "something-else"}))
+    refuses(rewrite_meta, "not a tsrnn model file")
+
+
+def test_a_class_that_is_not_a_name_is_refused(saved):
+    def listed(info):
+        info["class"] = ["LSTMClassifier"]
+
+    rewrite(saved, meta=listed)
+    refuses(saved, r"\['LSTMClassifier'\]")
+
+
+def test_malformed_state_is_refused(saved):
+    def broken(info):
+        info["state"]["state"]["network_"]["state"]["theta"] = {"$": "nonsense"}
+
+    rewrite(saved, meta=broken)
+    refuses(saved, "unknown tag 'nonsense'")
+
+
+# -- atomic writes -------------------------------------------------------------------------
+
+
+def test_a_failed_save_leaves_the_old_file_whole(saved, monkeypatch):
+    before = saved.read_bytes()
+    calls = []
+    real_save = np.save
+
+    def failing_save(*args, **kwargs):  # the disk fills up at the second array
+        calls.append(1)
+        if len(calls) == 2:
+            raise OSError(28, "No space left on device")
+        return real_save(*args, **kwargs)
+
+    monkeypatch.setattr(np, "save", failing_save)
+    other = LSTMRegressor(**TINY, random_state=1).fit(sequences(), sequences(t=1).ravel())
+    with pytest.raises(OSError, match="No space left"):
+        other.save(saved)
+    assert len(calls) == 2
+    assert saved.read_bytes() == before
+    assert os.listdir(saved.parent) == [saved.name]  # no temporary file left
+    monkeypatch.setattr(np, "save", real_save)
+    other.save(saved)
+    assert type(tsrnn.load(saved)) is LSTMRegressor
+    assert os.listdir(saved.parent) == [saved.name]
