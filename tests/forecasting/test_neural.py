@@ -110,7 +110,8 @@ def test_the_global_rnn_beats_seasonal_naive_on_a_trending_seasonal_panel():
         yhat = pred.loc[pred.unique_id == uid, "yhat"].to_numpy()
         rnn.append(_mase(yhat, actual.y.to_numpy(), history, m))
         snaive.append(_mase(history[-m:], actual.y.to_numpy(), history, m))
-    assert np.mean(rnn) < 0.8 * np.mean(snaive)  # measured: 0.58 against 0.98
+    # measured with the earlier one-network MSE defaults: 0.58 against 0.98
+    assert np.mean(rnn) < 0.8 * np.mean(snaive)
 
 
 @pytest.mark.parametrize("mutate, match", [
@@ -161,7 +162,7 @@ def test_conformal_intervals_cover_as_promised_on_airline():
         return f.predict_interval(12, coverage=0.9), y[cut: cut + 12].to_numpy()
 
     coverage, n = _empirical_coverage(fit_predict, range(96, 133, 6))
-    assert n == 84 and abs(coverage - 0.9) <= 0.08  # measured: 0.87 (standard error 0.033)
+    assert n == 84 and abs(coverage - 0.9) <= 0.08  # measured: 0.89 (standard error 0.033)
 
 
 def test_conformal_intervals_cover_as_promised_on_a_panel():
@@ -174,7 +175,7 @@ def test_conformal_intervals_cover_as_promised_on_a_panel():
         return f.predict_interval(12, coverage=0.9), actual.to_numpy()
 
     coverage, n = _empirical_coverage(fit_predict, (72, 78, 84))
-    assert n == 1080 and abs(coverage - 0.9) <= 0.04  # measured: 0.90 (standard error 0.009)
+    assert n == 1080 and abs(coverage - 0.9) <= 0.04  # measured: 0.92 (standard error 0.009)
 
 
 def test_interval_shapes_and_order():

@@ -280,7 +280,7 @@ class RNNForecaster(Forecaster):
         for k, s in enumerate(series):
             v = np.diff(s) if lost else s  # v[i] belongs to the date at position i + lost
             w = sliding_window_view(v, lags + steps)
-            level = w[:, :lags].mean(axis=1, keepdims=True)
+            level = _level(w[:, :lags])
             x = (w[:, :lags] - level) / self.scale_[k]
             targets.append((w[:, lags:] - level) / self.scale_[k])
             if self.n_features_:
@@ -358,7 +358,7 @@ class RNNForecaster(Forecaster):
         while done < horizon:
             last = np.stack([h[h.size - lags - lost:] for h in histories])
             v = np.diff(last, axis=1) if lost else last
-            level = v.mean(axis=1, keepdims=True)
+            level = _level(v)
             x = (v - level) / scale
             if self.n_features_:
                 features = np.stack([self._features(panel, k, h.size - lags,
@@ -492,6 +492,11 @@ def _positive_int(name: str, value) -> int:
     if isinstance(value, bool) or not isinstance(value, Integral) or value < 1:
         raise ValueError(f"{name} must be a positive integer, got {value!r}")
     return int(value)
+
+
+def _level(inputs: np.ndarray) -> np.ndarray:
+    """Step 3's level of each window, (windows, 1): the mean of its inputs."""
+    return inputs.mean(axis=1, keepdims=True)
 
 
 def _scale(series: np.ndarray) -> float:
