@@ -129,7 +129,7 @@ forecasts (checked to 1e-6); refit=4 refits at every 4th cutoff and updates in b
 refit=False fits once.
 - Mean MASE over series and cutoffs: {scores}.
 - RSS after each window of the hand loop (MiB): {hand_rss}.
-- One run each (these are seconds-long fits; the spread between runs here was a few %)."""
+- One run each, not repeated: read the times as rough."""
     path = write_markdown(RESULTS_DIR / "backtest.md", "Backtest of the global RNN",
                         [("Results", table), ("Memory against windows (refit=False)",
                                               growth_table), ("Notes", notes),
