@@ -196,6 +196,20 @@ def test_a_failed_refit_leaves_the_fitted_model_as_it_was():
     assert model.n_iter_ == n_iter and model.learning_rate == 1e38
 
 
+def test_on_divergence_warn_keeps_the_last_finite_weights():
+    X, y = _windows(n=40)
+    params = dict(hidden_size=4, max_iter=5, optimizer="sgd", learning_rate=1e38,
+                  random_state=0)
+    with pytest.raises(FloatingPointError, match="diverged"):
+        tsrnn.LSTMRegressor(**params).fit(X, y * 1e3)
+    model = tsrnn.LSTMRegressor(on_divergence="warn", **params)
+    with pytest.warns(RuntimeWarning, match="diverged.*kept the last finite weights"):
+        model.fit(X, y * 1e3)
+    assert np.isfinite(model.network_.theta).all()
+    assert np.isfinite(model.predict(X)).all()
+    assert model.n_iter_ < 5
+
+
 def test_plateau_schedule_lowers_the_learning_rate_instead_of_stopping():
     X, y = _windows(n=40)
     params = dict(hidden_size=4, learning_rate=0.05, n_iter_no_change=2, tol=1e9, max_iter=8,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import sys
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -54,6 +55,7 @@ class _RecurrentEstimator(BaseEstimator):
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left")],
+        "on_divergence": [StrOptions({"raise", "warn"})],
         "warm_start": ["boolean"],
         "loss": [str, None],  # the task's options are checked in fit
         "random_state": ["random_state"],
@@ -86,6 +88,7 @@ class _RecurrentEstimator(BaseEstimator):
         validation_fraction: float = 0.1,
         n_iter_no_change: int = 10,
         tol: float = 1e-4,
+        on_divergence: str = "raise",
         warm_start: bool = False,
         random_state=None,
         verbose: int = 0,
@@ -112,6 +115,7 @@ class _RecurrentEstimator(BaseEstimator):
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
         self.tol = tol
+        self.on_divergence = on_divergence
         self.warm_start = warm_start
         self.random_state = random_state
         self.verbose = verbose
@@ -283,9 +287,13 @@ class _RecurrentEstimator(BaseEstimator):
                 else:
                     break
         except FloatingPointError as err:
-            raise FloatingPointError(
-                f"{type(self).__name__}: {err} (learning_rate={self.learning_rate})"
-            ) from None
+            message = f"{type(self).__name__}: {err} (learning_rate={self.learning_rate})"
+            if self.on_divergence == "raise":
+                raise FloatingPointError(message) from None
+            # the epoch put back the weights from before its failing batch: keep those
+            warnings.warn(f"{message}; stopped after {self.n_iter_} epochs and kept the last "
+                          "finite weights (on_divergence='warn')", RuntimeWarning,
+                          stacklevel=4)
         finally:
             progress.close()
         if X_val is not None:
@@ -509,6 +517,10 @@ _DOC = """
     validation_fraction : float in (0, 1), default=0.1
     n_iter_no_change : int, default=10
     tol : float, default=1e-4
+    on_divergence : {"raise", "warn"}, default="raise"
+        When a loss or gradient stops being finite: "raise" a FloatingPointError and leave
+        the estimator as it was before ``fit``; "warn" (RuntimeWarning), stop training and keep
+        the weights from before the failing batch.
     warm_start : bool, default=False
         Let ``fit`` continue from the weights of the previous fit.
     random_state : int, RandomState instance or None, default=None
