@@ -122,9 +122,9 @@ class Comparison:
     @property
     def forecasts(self) -> pd.DataFrame:
         """Every model's backtest forecasts, long, with a ``model`` column first."""
-        return pd.concat([r.forecasts.assign(model=name) for name, r in self.results.items()],
-                         ignore_index=True)[["model", *next(iter(self.results.values()))
-                                             .forecasts.columns]]
+        out = pd.concat([r.forecasts.assign(model=name) for name, r in self.results.items()],
+                        ignore_index=True)
+        return out[["model", *out.columns.drop("model")]]
 
     def plot(self, kind: str = "leaderboard", series=None, history: int | None = None,
              ax=None):
