@@ -146,6 +146,9 @@ def test_undefined_metrics_are_nan_and_left_out_of_the_summary():
     dates = pd.date_range("2000-01-01", periods=30, freq="D")
     y = pd.Series(np.r_[np.arange(1.0, 28.0), np.zeros(3)], index=dates)  # zeros: no mape
     result = backtest(Naive(), y, horizon=3, n_windows=2)
+    # an unnamed Series is the series "y" in every frame
+    assert set(result.forecasts["unique_id"]) == set(result.metrics["unique_id"]) == {"y"}
+    assert result.summary()["series"].iloc[0] == 1
     assert result.metrics["mape"].isna().tolist() == [False, True]
     assert result.summary()["mape"].iloc[0] == result.metrics["mape"].iloc[0]
 

@@ -256,7 +256,7 @@ def backtest(forecaster: Forecaster, y, horizon: int, n_windows: int, step: int 
         fit_seconds += fit_s
         predict_seconds += predict_s
         for w, window_points, window_bounds in zip(run, points, bounds, strict=True):
-            for k, uid in enumerate(part.ids):
+            for k, uid in enumerate(_ids(part)):
                 c = cuts[k, w]
                 actual = part.values[k][c: c + horizon]
                 interval = None if window_bounds is None else window_bounds[k][0]
