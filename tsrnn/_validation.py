@@ -69,5 +69,7 @@ def check_numeric_array(name: str, value, ndim: int, dtype: np.dtype) -> np.ndar
     if not np.isfinite(cast).all():
         if arr.dtype.kind == "f" and not np.isfinite(arr).all():
             raise ValueError(f"{name} contains NaN or infinity")
-        raise ValueError(f"{name} has values too large for {np.dtype(dtype).name}")
+        limit = np.finfo(dtype).max
+        raise ValueError(f"{name} has values too large for {np.dtype(dtype).name} (beyond "
+                         f"{limit:.3g} in magnitude)")
     return cast

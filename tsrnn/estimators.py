@@ -25,6 +25,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from . import persistence
+from ._validation import check_numeric_array
 from .kernels import OPTIMIZERS
 from .network import DEVICES, NONLINEARITIES, Optimizer, RecurrentNetwork
 
@@ -332,17 +333,28 @@ class _Regressor(RegressorMixin, _RecurrentEstimator):
     _losses = {"mse", "mae", "huber"}
 
     def _encode_targets(self, y, first_fit: bool, partial: bool) -> np.ndarray:
-        y = np.asarray(y, dtype=self.dtype)
+        y = check_numeric_array("y", y, np.ndim(y), np.dtype(self.dtype))
         if first_fit:
             self._y_ndim = y.ndim
         y2 = y.reshape(-1, 1) if y.ndim == 1 else y
         if not first_fit and y2.shape[1] != self.network_.output_size:
             raise ValueError(f"y has {y2.shape[1]} outputs, but {type(self).__name__} was "
                              f"fitted with {self.network_.output_size}")
+        # the kernels square the errors in the model's dtype: refuse what would overflow,
+        # rather than report it as a diverged training
+        limit = np.sqrt(np.finfo(self.dtype).max) / 2
+        peak = float(np.abs(y2).max())
+        if self._loss == "mse" and peak > limit:
+            raise ValueError(
+                f"y has values up to {peak:.3g} in magnitude: the mse loss squares errors of "
+                f"that size, which overflows {self.dtype} above {limit:.3g}. Scale y first "
+                "(e.g. sklearn.compose.TransformedTargetRegressor with a StandardScaler), or "
+                "use loss='mae' or dtype='float64'")
         return y2
 
     def _validation_score(self, X, y) -> float:
-        return r2_score(y, self.network_.forward(X))
+        # in float64: float32 squares of large targets would overflow to a NaN score
+        return r2_score(y.astype(np.float64), self.network_.forward(X).astype(np.float64))
 
     def predict(self, X) -> np.ndarray:
         """Predicted targets, of shape (n_samples,) or (n_samples, n_outputs) as y was."""

@@ -19,8 +19,12 @@ Inputs are checked, and a ValueError or TypeError names the offending argument:
   inf or NaN. The one exception is smape at a point where both ``y_true`` and ``y_pred`` are 0:
   the forecast is perfect there, and that point counts as 0 (M4 leaves 0/0 undefined).
 
-Values are computed in float64 whatever the input dtype.
+Values are computed in float64 whatever the input dtype; squares are taken of errors divided
+by their largest magnitude, so that rmse and rmsse of values up to float64's limit do not
+overflow. A result that is still too large for float64 raises a ValueError.
 """
+
+import functools
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -95,8 +99,31 @@ def _nonzero_scale(scale: float, metric: str, season_length: int) -> float:
     return scale
 
 
+def _rms(values: np.ndarray) -> float:
+    """Root mean square, of the values divided by the largest magnitude (no overflow)."""
+    peak = float(np.max(np.abs(values)))
+    if peak == 0.0 or not np.isfinite(peak):
+        return peak
+    return peak * float(np.sqrt(np.mean((values / peak) ** 2)))
+
+
+def _finite_result(metric):
+    """Raise a ValueError, rather than return inf or NaN, when the inputs' values are so
+    large that the metric overflows float64."""
+    @functools.wraps(metric)
+    def checked(*args, **kwargs) -> float:
+        with np.errstate(over="ignore", invalid="ignore"):
+            value = metric(*args, **kwargs)
+        if not np.isfinite(value):
+            raise ValueError(f"{metric.__name__} overflows float64: the values are too large "
+                             "(near 1.8e308); rescale them")
+        return value
+    return checked
+
+
 # --------------------------------------------------------------------------- point metrics
 
+@_finite_result
 def mae(y_true: ArrayLike, y_pred: ArrayLike) -> float:
     """Mean absolute error, in the units of ``y_true``.
 
@@ -117,6 +144,7 @@ def mae(y_true: ArrayLike, y_pred: ArrayLike) -> float:
     return float(np.mean(np.abs(y - f)))
 
 
+@_finite_result
 def rmse(y_true: ArrayLike, y_pred: ArrayLike) -> float:
     """Root mean squared error, in the units of ``y_true``.
 
@@ -134,9 +162,10 @@ def rmse(y_true: ArrayLike, y_pred: ArrayLike) -> float:
     float
     """
     y, f = _pair("y_true", y_true, "y_pred", y_pred)
-    return float(np.sqrt(np.mean((y - f) ** 2)))
+    return _rms(y - f)
 
 
+@_finite_result
 def mape(y_true: ArrayLike, y_pred: ArrayLike) -> float:
     """Mean absolute percentage error, in percent (M4).
 
@@ -171,6 +200,7 @@ def mape(y_true: ArrayLike, y_pred: ArrayLike) -> float:
     return float(100.0 * np.mean(np.abs(y - f) / np.abs(y)))
 
 
+@_finite_result
 def smape(y_true: ArrayLike, y_pred: ArrayLike) -> float:
     """Symmetric mean absolute percentage error, in percent, between 0 and 200 (M4).
 
@@ -199,6 +229,7 @@ def smape(y_true: ArrayLike, y_pred: ArrayLike) -> float:
     return float(200.0 * np.mean(ratio))
 
 
+@_finite_result
 def wape(y_true: ArrayLike, y_pred: ArrayLike) -> float:
     """Weighted absolute percentage error, as a fraction (not percent).
 
@@ -230,6 +261,7 @@ def wape(y_true: ArrayLike, y_pred: ArrayLike) -> float:
     return float(np.sum(np.abs(y - f)) / total)
 
 
+@_finite_result
 def mase(y_true: ArrayLike, y_pred: ArrayLike, y_train: ArrayLike,
          season_length: int = 1) -> float:
     """Mean absolute scaled error, a unitless ratio (M4).
@@ -268,6 +300,7 @@ def mase(y_true: ArrayLike, y_pred: ArrayLike, y_train: ArrayLike,
     return float(np.mean(np.abs(y - f)) / scale)
 
 
+@_finite_result
 def rmsse(y_true: ArrayLike, y_pred: ArrayLike, y_train: ArrayLike,
           season_length: int = 1) -> float:
     """Root mean squared scaled error, a unitless ratio (M5).
@@ -301,12 +334,13 @@ def rmsse(y_true: ArrayLike, y_pred: ArrayLike, y_train: ArrayLike,
     """
     y, f = _pair("y_true", y_true, "y_pred", y_pred)
     naive = _naive_errors(y_train, season_length)
-    scale = _nonzero_scale(float(np.mean(naive ** 2)), "rmsse", season_length)
-    return float(np.sqrt(np.mean((y - f) ** 2) / scale))
+    scale = _nonzero_scale(_rms(naive), "rmsse", season_length)
+    return _rms(y - f) / scale
 
 
 # --------------------------------------------------------------------------- interval metrics
 
+@_finite_result
 def coverage(y_true: ArrayLike, lower: ArrayLike, upper: ArrayLike) -> float:
     """Empirical coverage of a prediction interval, as a fraction in [0, 1].
 
@@ -334,6 +368,7 @@ def coverage(y_true: ArrayLike, lower: ArrayLike, upper: ArrayLike) -> float:
     return float(np.mean((lower <= y) & (y <= upper)))
 
 
+@_finite_result
 def pinball(y_true: ArrayLike, y_quantile: ArrayLike, quantile: float) -> float:
     """Pinball (quantile) loss of a forecast of one quantile, in the units of ``y_true``.
 
@@ -363,6 +398,7 @@ def pinball(y_true: ArrayLike, y_quantile: ArrayLike, quantile: float) -> float:
     return float(np.mean(np.maximum(q * error, (q - 1.0) * error)))
 
 
+@_finite_result
 def msis(y_true: ArrayLike, lower: ArrayLike, upper: ArrayLike, y_train: ArrayLike,
          season_length: int = 1, coverage: float = 0.95) -> float:
     """Mean scaled interval score of a prediction interval, a unitless ratio (M4).

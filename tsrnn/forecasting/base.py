@@ -327,7 +327,7 @@ class Forecaster(BaseEstimator):
         """Point forecasts from the end of ``panel``, one float array per series (what
         `predict` formats)."""
         forecasts = [np.asarray(f, dtype=float) for f in self._predict(panel, horizon)]
-        _check_finite(self, forecasts)
+        _check_finite(self, panel, forecasts)
         return forecasts
 
     def interval_arrays(self, panel: Panel, horizon: int,
@@ -336,7 +336,7 @@ class Forecaster(BaseEstimator):
         (what `predict_interval` formats)."""
         bounds = [np.asarray(b, dtype=float)
                   for b in self._predict_interval(panel, horizon, coverages)]
-        _check_finite(self, bounds)
+        _check_finite(self, panel, bounds)
         return bounds
 
     def _panel_for_predict(self, X) -> Panel:
@@ -483,7 +483,10 @@ def check_horizon(horizon) -> int:
 
 
 def check_coverages(coverage) -> list[float]:
-    values = [coverage] if isinstance(coverage, Real) else list(coverage)
+    try:
+        values = [coverage] if isinstance(coverage, Real) else list(coverage)
+    except TypeError:  # not a number, nor a sequence: refused below, by name
+        values = []
     if not values or any(isinstance(c, bool) or not isinstance(c, Real) or not 0 < c < 1
                          for c in values):
         raise ValueError(f"coverage must be a number in (0, 1) or a sequence of them, "
@@ -491,10 +494,20 @@ def check_coverages(coverage) -> list[float]:
     return [float(c) for c in values]
 
 
-def _check_finite(forecaster, arrays) -> None:
-    if not all(np.isfinite(a).all() for a in arrays):
+def on_series(uid) -> str:
+    """The words ` on series 'uid'` for messages; nothing for an unnamed Series."""
+    return "" if uid is None else f" on series {uid!r}"
+
+
+def _check_finite(forecaster, panel: Panel, arrays) -> None:
+    for uid, values, a in zip(panel.ids, panel.values, arrays, strict=True):
+        if np.isfinite(a).all():
+            continue
+        peak = float(np.abs(values).max())
+        hint = (f" (its values reach {peak:.3g}: their squares overflow float64; rescale y)"
+                if peak > np.sqrt(np.finfo(np.float64).max) else "")
         raise FloatingPointError(f"{type(forecaster).__name__} produced NaN or infinite "
-                                 "forecasts")
+                                 f"forecasts{on_series(uid)}{hint}")
 
 
 def to_panel(y, min_length: int = 2, freq=None) -> Panel:

@@ -34,7 +34,7 @@ from statsmodels.tsa.stattools import kpss
 from threadpoolctl import threadpool_limits
 
 from .._validation import check_choice, check_int
-from .base import Forecaster, Panel
+from .base import Forecaster, Panel, on_series
 
 __all__ = ["ARIMA", "AutoARIMA", "Drift", "ETS", "Mean", "Naive", "SeasonalNaive", "Theta"]
 
@@ -112,7 +112,7 @@ def _run_chunk(forecaster: _PerSeries, method: str, rows: list[tuple], shared: d
             try:
                 results.append(function(*args, **shared))
             except (ValueError, np.linalg.LinAlgError) as err:
-                raise ValueError(f"{type(forecaster).__name__} failed on series {uid!r}: "
+                raise ValueError(f"{type(forecaster).__name__} failed{on_series(uid)}: "
                                  f"{err}") from err
     return results
 

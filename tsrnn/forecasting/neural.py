@@ -262,11 +262,9 @@ class RNNForecaster(Forecaster):
                        zip(panel.exogenous, panel.values, strict=True)]
             for k, rows in enumerate(history):  # every date of the history is needed
                 _check_covered(panel, k, lost, rows, names)
-            history = np.vstack(history)
-            self.exogenous_mean_ = history.mean(axis=0)
-            self.exogenous_scale_ = _unit(history.std(axis=0))
+            self.exogenous_mean_, self.exogenous_scale_ = _moments(np.vstack(history))
         if n_static:
-            mean, scale = panel.static.mean(axis=0), _unit(panel.static.std(axis=0))
+            mean, scale = _moments(panel.static)
             self.static_ = (panel.static - mean) / scale
 
     def _transformed(self, values: list[np.ndarray]) -> list[np.ndarray]:
@@ -506,6 +504,12 @@ def _scale(series: np.ndarray) -> float:
     return scale if scale > 0 else 1.0
 
 
-def _unit(spread: np.ndarray) -> np.ndarray:
-    """Standard deviations to divide by: 1 where a feature does not vary."""
-    return np.where(spread > 0, spread, 1.0)
+def _moments(features: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Column means and standard deviations (1 where a column does not vary) of a
+    (rows, columns) array, computed on the columns divided by their largest magnitude: the
+    squares of values beyond 1e154 would overflow."""
+    peak = np.abs(features).max(axis=0)
+    peak = np.where(peak > 0, peak, 1.0)
+    unit = features / peak
+    spread = unit.std(axis=0) * peak
+    return unit.mean(axis=0) * peak, np.where(spread > 0, spread, 1.0)
