@@ -161,7 +161,14 @@ def read_series(path, time_col: str | None = None, value_col: str | None = None,
     y``; sorted by date. The frequency is inferred when the data is fitted (a ValueError
     for gaps).
     """
-    frame = pd.read_csv(path)
+    try:
+        frame = pd.read_csv(path)
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{path} is not UTF-8 text (byte {exc.start}: {exc.reason})") from None
+    except pd.errors.EmptyDataError:
+        raise ValueError(f"{path} is empty: it has neither a header nor rows") from None
+    except pd.errors.ParserError as exc:
+        raise ValueError(f"{path} is not a well-formed CSV file: {exc}") from None
     columns = list(frame.columns)
     for option, col in (("--time-col", time_col), ("--value-col", value_col),
                         ("--id-col", id_col)):
