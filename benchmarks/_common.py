@@ -91,6 +91,20 @@ def machine_markdown(info: dict[str, str]) -> str:
     return "\n".join(f"- **{key}**: {value}" for key, value in info.items())
 
 
+def rss_mib() -> float:
+    """The resident set size of this process now, in MiB (Linux)."""
+    with open("/proc/self/statm", encoding="ascii") as f:
+        pages = int(f.read().split()[1])
+    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def peak_rss_mib() -> float:
+    """The highest resident set size this process has had, in MiB (Linux)."""
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**10
+
+
 # -- timing --------------------------------------------------------------------------------
 
 

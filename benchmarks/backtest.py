@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import os
 import time
 import tracemalloc
 
@@ -28,6 +27,7 @@ from _common import (
     machine_info,
     machine_markdown,
     markdown_table,
+    rss_mib,
     write_markdown,
 )
 
@@ -35,12 +35,6 @@ import tsrnn
 from tsrnn.datasets import make_panel
 
 HORIZON, SEASON = 12, 12
-
-
-def rss_mib() -> float:
-    with open("/proc/self/statm", encoding="ascii") as f:
-        pages = int(f.read().split()[1])
-    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
 def model() -> tsrnn.RNNForecaster:

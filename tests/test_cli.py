@@ -1,6 +1,7 @@
 """The `tsrnn` command line, run as the installed console script in a subprocess."""
 
 import io
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -121,7 +122,7 @@ MONTHS = "ds,y\n" + "".join(f"2020-{m:02d}-01,{m}\n" for m in range(1, 13))
     ("gap", "gaps"),
     ("too short", "at least"),
     ("unknown model", "invalid choice: 'prophet'"),
-    ("text values", "must hold numbers"),
+    ("text values", "must hold numbers; line 6 has 'n/a5'"),
     ("too few for the windows", "too few for n_windows=3"),
 ])
 def test_bad_input_is_one_line_and_exit_code_2(tmp_path, case, message):
@@ -175,6 +176,19 @@ def test_a_failed_write_leaves_the_old_file(tmp_path):
                                      ("YS", 1), ("min", 1), ("2h", 1)])
 def test_season_length_from_the_frequency(freq, m):
     assert cli.season_length(freq) == m
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"\xff\xfeds,y\n", r"is not UTF-8 text \(byte 0"),
+    (b"", "is empty: it has neither a header nor rows"),
+    (b"ds,y\n2020-01-01,1\n2020-02-01,2,3\n", "is not a well-formed CSV file.*line 3"),
+    (b"ds\n2020-01-01\n", "has no numeric column besides the dates"),
+])
+def test_unreadable_files_are_named(tmp_path, content, message):
+    path = tmp_path / "in.csv"
+    path.write_bytes(content)
+    with pytest.raises(ValueError, match=re.escape(str(path)) + ".*" + message):
+        cli.read_series(path)
 
 
 def test_read_series_defaults(tmp_path):

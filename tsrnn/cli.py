@@ -185,8 +185,10 @@ def read_series(path, time_col: str | None = None, value_col: str | None = None,
         value_col = _value_column(frame, path, (time_col, id_col))
     values = frame[value_col]
     if values.dtype.kind not in "biuf":
-        raise ValueError(f"column {value_col!r} of {path} must hold numbers, got values such "
-                         f"as {values.iloc[0]!r}")
+        text = pd.to_numeric(values, errors="coerce").isna() & values.notna()
+        row = int(np.argmax(text.to_numpy()))  # the first cell that is not a number
+        raise ValueError(f"column {value_col!r} of {path} must hold numbers; line {row + 2} "
+                         f"has {values.iloc[row]!r}")
     dates = _parse_dates(frame[time_col], time_col, path)
     if id_col is None:
         y = pd.Series(values.to_numpy(dtype=float), index=pd.DatetimeIndex(dates, name="ds"),
