@@ -5,6 +5,7 @@ that is really an overflow."""
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.base import clone
 
 import tsrnn
 from tsrnn import metrics
@@ -107,18 +108,24 @@ def test_baselines_forecast_series_near_1e30(series, model, size):
     assert (out["lower"] <= out["upper"]).all()
 
 
-def test_baseline_intervals_whose_variance_overflows_float64_say_so(series):
-    model = Naive().fit(series.rename("sales") * 1e300)
-    assert np.isfinite(model.predict(3)).all()  # the point forecast is the last value
-    with pytest.raises(FloatingPointError,
-                       match="Naive produced NaN or infinite forecasts on series 'sales' "
-                             r"\(its values reach 1.11e\+302: their squares overflow float64"):
+@pytest.mark.parametrize("model", [Naive(), SeasonalNaive(12), Drift(), Mean()],
+                         ids=lambda m: type(m).__name__)
+def test_simple_baseline_intervals_scale_with_series_near_1e300(series, model):
+    # their residuals' squares would overflow float64: the variance is taken in scaled units
+    size = 1e300
+    small, big = (clone(model).fit(series * k).predict_interval(3, coverage=[0.5, 0.95])
+                  for k in (1.0, size))
+    np.testing.assert_allclose(big.to_numpy(), small.to_numpy() * size, rtol=1e-12)
+
+
+@pytest.mark.parametrize("name", ["sales", None])
+def test_baselines_whose_arithmetic_overflows_float64_raise_a_value_error(series, name):
+    model = ETS(12).fit(series.rename(name) * 1e300)
+    with pytest.raises(ValueError, match=r"ETS produced NaN or infinite forecasts.*\(its "
+                                         r"values reach 1.11e\+302: their squares overflow "
+                                         r"float64; rescale y\)") as err:
         model.predict_interval(3)
-
-
-def test_a_failing_unnamed_series_is_not_called_none(series):
-    with pytest.raises(FloatingPointError) as err:
-        Mean().fit(series * 1e300).predict_interval(3)
+    assert ("on series 'sales'" in str(err.value)) == (name is not None)
     assert "None" not in str(err.value)
 
 

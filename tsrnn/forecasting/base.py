@@ -500,14 +500,16 @@ def on_series(uid) -> str:
 
 
 def _check_finite(forecaster, panel: Panel, arrays) -> None:
+    """Refuse NaN or infinite forecasts with a ValueError: y passed its checks as finite, so
+    the fault lies in its values (most often so large that their squares overflow float64)."""
     for uid, values, a in zip(panel.ids, panel.values, arrays, strict=True):
         if np.isfinite(a).all():
             continue
         peak = float(np.abs(values).max())
         hint = (f" (its values reach {peak:.3g}: their squares overflow float64; rescale y)"
                 if peak > np.sqrt(np.finfo(np.float64).max) else "")
-        raise FloatingPointError(f"{type(forecaster).__name__} produced NaN or infinite "
-                                 f"forecasts{on_series(uid)}{hint}")
+        raise ValueError(f"{type(forecaster).__name__} produced NaN or infinite forecasts"
+                         f"{on_series(uid)}{hint}")
 
 
 def to_panel(y, min_length: int = 2, freq=None) -> Panel:

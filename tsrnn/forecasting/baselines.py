@@ -150,7 +150,13 @@ class _Benchmark(_PerSeries):
     def _fit_one(self, y: np.ndarray) -> _Fitted:
         e = self._residuals(y)
         dof = e.size - self._n_params
-        return _Fitted(y, float(np.sqrt(e @ e / dof)) if dof > 0 else np.nan)
+        if dof < 1:
+            return _Fitted(y, np.nan)
+        # squared in units of the largest residual: the squares of values beyond 1e154
+        # would overflow float64
+        peak = float(np.abs(e).max())
+        unit = e / peak if 0 < peak < np.inf else e
+        return _Fitted(y, peak * float(np.sqrt(unit @ unit / dof)) if peak else 0.0)
 
     def _forecast_one(self, model: _Fitted, horizon: int) -> np.ndarray:
         return self._point(model.y, horizon)
