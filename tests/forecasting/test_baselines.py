@@ -348,6 +348,14 @@ def test_too_short():
         f.predict_interval(3)
     with pytest.raises(ValueError, match="too few"):
         Drift().fit(y[:2]).predict_interval(3)
+    theta = Theta().fit(y[:2])  # a point forecast, but no variance to take intervals from
+    assert np.isfinite(theta.predict(3)).all()
+    with pytest.raises(ValueError, match="Theta failed on series 'passengers': 2 observations "
+                                         "are too few"):
+        theta.predict_interval(3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # statsmodels' fit of the variance is quiet too
+        assert np.isfinite(Theta().fit(y[:3]).predict_interval(3).to_numpy()).all()
     with pytest.raises(ValueError, match="ETS failed on series 'passengers'.*seasonal"):
         ETS(season_length=12, seasonal="add").fit(y[:20])
     with pytest.raises(ValueError, match="positive"):

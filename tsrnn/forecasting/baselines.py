@@ -659,8 +659,13 @@ class Theta(_PerSeries):
     def _interval_one(self, model, horizon, coverages):
         if isinstance(model, _Fitted):
             return np.full((len(coverages), 2, horizon), model.y[-1])
-        return np.stack([np.asarray(model.prediction_intervals(horizon, alpha=1 - c)).T
-                         for c in coverages])
+        n = np.size(model.model.endog_orig)
+        if n < 3:  # the variance comes from an MA(1) fit to the differences (an IndexError)
+            raise ValueError(f"{n} observations are too few to estimate the residual variance "
+                             f"for prediction intervals; Theta needs 3")
+        with _quiet():  # statsmodels fits that MA(1) here, with its warnings
+            return np.stack([np.asarray(model.prediction_intervals(horizon, alpha=1 - c)).T
+                             for c in coverages])
 
 
 _N_JOBS_DOC = """Worker processes for the series (joblib; fit, predict, predict_interval and
