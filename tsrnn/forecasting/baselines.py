@@ -152,11 +152,13 @@ class _Benchmark(_PerSeries):
         dof = e.size - self._n_params
         if dof < 1:
             return _Fitted(y, np.nan)
-        # squared in units of the largest residual: the squares of values beyond 1e154
+        peak = float(np.abs(e).max())  # NaN or inf where the residuals overflowed
+        if not np.isfinite(peak):  # then the intervals are refused as infinite
+            return _Fitted(y, np.inf)
+        # squared in units of the largest residual: the squares of residuals beyond 1e154
         # would overflow float64
-        peak = float(np.abs(e).max())
-        unit = e / peak if 0 < peak < np.inf else e
-        return _Fitted(y, peak * float(np.sqrt(unit @ unit / dof)) if peak else 0.0)
+        unit = e / peak if peak else e
+        return _Fitted(y, peak * float(np.sqrt(unit @ unit / dof)))
 
     def _forecast_one(self, model: _Fitted, horizon: int) -> np.ndarray:
         return self._point(model.y, horizon)
