@@ -27,7 +27,7 @@ import tsrnn
 from tsrnn import cli, metrics
 from tsrnn.baselines import ETS, Drift, Mean, Naive, SeasonalNaive, Theta
 
-# TSRNN_FUZZ_EXAMPLES=2000 for a longer hunt than CI's
+# TSRNN_FUZZ_EXAMPLES=3000 for a longer hunt than CI's
 FUZZ = settings(max_examples=int(os.environ.get("TSRNN_FUZZ_EXAMPLES", 60)), deadline=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 TINY_NET = dict(hidden_size=2, max_iter=2, batch_size=4, random_state=0)

@@ -118,6 +118,14 @@ def test_simple_baseline_intervals_scale_with_series_near_1e300(series, model):
     np.testing.assert_allclose(big.to_numpy(), small.to_numpy() * size, rtol=1e-12)
 
 
+def test_residuals_that_overflow_are_not_taken_for_too_few(series):
+    # steps of 3.4e308 overflow to inf: the intervals are infinite, and refused as such
+    y = pd.Series(np.tile([1.7e308, -1.7e308], 6), index=series.index[:12], name="s")
+    with pytest.raises(ValueError, match="Drift produced NaN or infinite forecasts on series "
+                                         "'s' .*rescale y"):
+        Drift().fit(y).predict_interval(2)
+
+
 @pytest.mark.parametrize("name", ["sales", None])
 def test_baselines_whose_arithmetic_overflows_float64_raise_a_value_error(series, name):
     model = ETS(12).fit(series.rename(name) * 1e300)
