@@ -8,9 +8,10 @@ the Tourism competition (Athanasopoulos et al. 2011; yearly, quarterly, monthly)
 AutoETS, Theta and SeasonalNaive (``pip install statsforecast``), fitted to each series.
 
 tsrnn's model is ``RNNForecaster(horizon=h, season_length=m, random_state=seed)`` and nothing
-else: its defaults. The series carry no dates in the competition files, so each gets a
-regular index of the set's frequency ending on one common date (series of a set end
-together, which the global model's early stopping needs to hold out the latest windows).
+else: its defaults; ``--variants`` adds the ablations of `VARIANTS` (the defaults with one
+lever changed). The series carry no dates in the competition files, so each gets a regular
+index of the set's frequency starting in 1900 (``--align start``, the default: series of
+different lengths end on different dates) or ending on one common date (``--align end``).
 
 Scores: MASE, the mean absolute error over the in-sample mean absolute seasonal difference
 (lag m: 4 quarterly, 12 monthly, 1 yearly and other), as the Tourism competition and the
@@ -18,13 +19,19 @@ Monash archive define it, and sMAPE in percent (200 |y - f| / (|y| + |f|)), each
 and averaged over the series.
 
 Usage: python benchmarks/accuracy.py [--sets tourism-quarterly,m3-monthly,...]
-                                     [--seeds 0,1,2] [--jobs 1]
+                                     [--seeds 0,1,2] [--variants default,...] [--jobs 1]
+                                     [--align start|end] [--cache DIR]
+
+``--cache DIR`` keeps the statsforecast forecasts of each set in DIR and reuses them (they
+do not change with tsrnn); their times are then those of the run that made them.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -50,6 +57,17 @@ SETS = {
     "m3-yearly": ("m3", 1, "Y"),
 }
 DEFAULT_SETS = "tourism-quarterly,tourism-yearly,tourism-monthly,m3-quarterly,m3-yearly"
+# ablations: the defaults with one lever changed (RNNForecaster keyword arguments)
+VARIANTS = {
+    "default": {},
+    "deseason": {"deseasonalize": "auto"},
+    "lags-2h-4h": {"lags_h": (2, 3, 4)},
+    "lags-1.5-3": {"lags_base": (1, 1.5, 2, 3)},
+    "history-10h": {"history_h": 10},
+    "history-3h": {"history_h": 3},
+    "es-off": {"early_stopping": False},
+    "iter-50": {"max_iter": 50},
+}
 
 
 def load(name: str) -> tuple[list[dict], int, str]:
@@ -63,12 +81,17 @@ def load(name: str) -> tuple[list[dict], int, str]:
     return series, period, freq
 
 
-def long_frame(series: list[dict], freq: str) -> pd.DataFrame:
+def long_frame(series: list[dict], freq: str, align: str) -> pd.DataFrame:
+    start = pd.Period("1900-01", freq="M").asfreq(freq)
     end = pd.Period("2020-12", freq="M").asfreq(freq)
-    return pd.concat([pd.DataFrame({
-        "unique_id": f"s{k}", "ds": pd.period_range(end=end, periods=len(s["x"]), freq=freq),
-        "y": np.asarray(s["x"], dtype=float)}) for k, s in enumerate(series)],
-        ignore_index=True)
+    frames = []
+    for k, s in enumerate(series):
+        n = len(s["x"])
+        ds = (pd.period_range(start=start, periods=n, freq=freq) if align == "start"
+              else pd.period_range(end=end, periods=n, freq=freq))
+        frames.append(pd.DataFrame({"unique_id": f"s{k}", "ds": ds,
+                                    "y": np.asarray(s["x"], dtype=float)}))
+    return pd.concat(frames, ignore_index=True)
 
 
 def scores(series: list[dict], forecasts: list[np.ndarray], m: int) -> tuple[float, float]:
@@ -81,14 +104,24 @@ def scores(series: list[dict], forecasts: list[np.ndarray], m: int) -> tuple[flo
 
 
 def by_series(frame: pd.DataFrame, column: str, n: int) -> list[np.ndarray]:
+    """The forecasts of series s0..s{n-1}, in that order."""
     groups = dict(tuple(frame.groupby("unique_id", sort=False)))
     return [groups[f"s{k}"][column].to_numpy() for k in range(n)]
 
 
-def run_tsrnn(y: pd.DataFrame, h: int, m: int, seed: int) -> tuple[pd.DataFrame, float]:
+def run_tsrnn(y: pd.DataFrame, h: int, m: int, seed: int,
+              options: dict) -> tuple[pd.DataFrame, float]:
+    options = dict(options)
+    base = max(2 * m, int(np.ceil(1.25 * h)), 4)
+    if "lags_h" in options:
+        options["lags"] = [int(k * h) for k in options.pop("lags_h")]
+    if "lags_base" in options:
+        options["lags"] = [int(np.ceil(k * base)) for k in options.pop("lags_base")]
+    if "history_h" in options:
+        options["history"] = int(options.pop("history_h") * h)
     tic = time.perf_counter()
-    model = tsrnn.RNNForecaster(horizon=h, season_length=m, random_state=seed).fit(y)
-    out = model.predict(h)
+    model = tsrnn.RNNForecaster(horizon=h, season_length=m, random_state=seed, **options)
+    out = model.fit(y).predict(h)
     return out, time.perf_counter() - tic
 
 
@@ -102,7 +135,24 @@ def run_statsforecast(y: pd.DataFrame, h: int, m: int, jobs: int) -> dict:
                   SeasonalNaive(season_length=m)):
         tic = time.perf_counter()
         out = StatsForecast(models=[model], freq=1, n_jobs=jobs).forecast(df=frame, h=h)
-        results[f"{model} (statsforecast)"] = (out, time.perf_counter() - tic, str(model))
+        n = out["unique_id"].nunique()
+        results[f"{model} (statsforecast)"] = (by_series(out, str(model), n),
+                                               time.perf_counter() - tic)
+    return results
+
+
+def cached_statsforecast(name: str, y: pd.DataFrame, h: int, m: int, jobs: int,
+                         cache: Path | None) -> dict:
+    """`run_statsforecast`, from ``cache/name.json`` when it is there."""
+    path = None if cache is None else cache / f"{name}.json"
+    if path is not None and path.exists():
+        stored = json.loads(path.read_text())
+        return {k: ([np.array(f) for f in v[0]], v[1]) for k, v in stored.items()}
+    results = run_statsforecast(y, h, m, jobs)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps({k: ([f.tolist() for f in v[0]], v[1])
+                                    for k, v in results.items()}))
     return results
 
 
@@ -110,9 +160,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sets", default=DEFAULT_SETS)
     parser.add_argument("--seeds", default="0")
+    parser.add_argument("--variants", default="default",
+                        help=f"comma-separated, among {list(VARIANTS)}")
     parser.add_argument("--jobs", type=int, default=1, help="statsforecast's n_jobs")
+    parser.add_argument("--align", choices=("start", "end"), default="start")
+    parser.add_argument("--cache", type=Path, default=None)
+    parser.add_argument("--out", default="accuracy", help="results/OUT.md")
     args = parser.parse_args()
     seeds = [int(s) for s in args.seeds.split(",")]
+    variants = args.variants.split(",")
 
     # compile (or load from the cache) the kernels first, and report it
     tic = time.perf_counter()
@@ -123,28 +179,32 @@ def main() -> None:
     for name in args.sets.split(","):
         series, m, freq = load(name)
         h = series[0]["h"]
-        y = long_frame(series, freq)
+        y = long_frame(series, freq, args.align)
         n = len(series)
         print(f"{name}: {n} series, h={h}, m={m}", flush=True)
-        contenders = {}
-        for seed in seeds:
-            out, seconds = run_tsrnn(y, h, m, seed)
-            contenders[f"tsrnn RNNForecaster, seed {seed}"] = (by_series(out, "yhat", n),
-                                                               seconds)
-        for label, (out, seconds, column) in run_statsforecast(y, h, m, args.jobs).items():
-            contenders[label] = (by_series(out, column, n), seconds)
+        contenders = cached_statsforecast(name, y, h, m, args.jobs, args.cache)
+        best = min(scores(series, f, m)[0] for label, (f, _) in contenders.items()
+                   if "SeasonalNaive" not in label)
+        for variant in variants:
+            for seed in seeds:
+                out, seconds = run_tsrnn(y, h, m, seed, VARIANTS[variant])
+                label = f"tsrnn {variant}, seed {seed}"
+                contenders[label] = (by_series(out, "yhat", n), seconds)
+                score, sm = scores(series, contenders[label][0], m)
+                print(f"  {label:40s} MASE {score:.3f} (ratio {score / best:.3f})  "
+                      f"sMAPE {sm:.2f}  {seconds:.1f} s", flush=True)
         board = []
         for label, (forecasts, seconds) in contenders.items():
             score, sm = scores(series, forecasts, m)
-            board.append([name, label, f"{score:.3f}", f"{sm:.2f}", f"{seconds:.1f}"])
-            print(f"  {label:40s} MASE {score:.3f}  sMAPE {sm:.2f}  {seconds:.1f} s", flush=True)
+            board.append([name, label, f"{score:.3f}", f"{score / best:.3f}", f"{sm:.2f}",
+                          f"{seconds:.1f}"])
         rows += sorted(board, key=lambda r: float(r[2]))
         lengths = [len(s["x"]) for s in series]
         notes.append(f"- {name}: {n} series of {min(lengths)} to {max(lengths)} training "
                      f"values (median {int(np.median(lengths))}), h={h}, m={m}.")
 
-    table = markdown_table(["data", "model", "mean MASE", "mean sMAPE %", "fit+predict s"],
-                           rows, align="llrrr")
+    table = markdown_table(["data", "model", "mean MASE", "ratio", "mean sMAPE %",
+                            "fit+predict s"], rows, align="llrrrr")
     info = machine_info()
     info["statsforecast"] = _statsforecast_version()
     body = "\n".join([
@@ -159,7 +219,7 @@ def main() -> None:
         "- Published for scale (Monash archive, mean MASE, tourism quarterly): ETS 1.592, "
         "Theta 1.661, DeepAR 1.597, N-BEATS 1.475.",
     ])
-    path = write_markdown(RESULTS_DIR / "accuracy.md", "Accuracy on competition data", [
+    path = write_markdown(RESULTS_DIR / f"{args.out}.md", "Accuracy on competition data", [
         ("Results", table), ("Notes", body), ("Machine", machine_markdown(info)),
         ("Command", f"`{command_line()}`")])
     print(table)

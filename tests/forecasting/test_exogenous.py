@@ -74,8 +74,8 @@ def test_exogenous_variables_change_the_network_input():
     X = pd.DataFrame({"a": np.arange(len(y) + 3.0)},
                      index=pd.date_range(y.index[0], periods=len(y) + 3, freq="MS"))
     f = tsrnn.RNNForecaster(horizon=3, lags=5, **FAST).fit(y, X=X)
-    # value, a, and the flag of the 3 future steps; the window goes on over them
-    assert f.estimators_[0].n_channels_ == 3 and f.estimators_[0].n_timesteps_ == 8
+    # value, padding flag, a, and the flag of the 3 future steps; the window goes on over them
+    assert f.estimators_[0].n_channels_ == 4 and f.estimators_[0].n_timesteps_ == 8
     base = f.predict(3)
     other = f.predict(3, X=X * 2)  # the future values of a are read: forecasts move
     assert not np.allclose(base, other)
@@ -88,8 +88,8 @@ def test_calendar_and_static_features():
     static = pd.DataFrame({"size": [1.0, 2.0, 5.0]}, index=["s0", "s1", "s2"])
     f = tsrnn.RNNForecaster(horizon=2, lags=6, calendar=["month", "quarter"], **FAST)
     out = f.fit(wide, static=static).predict(2)
-    # value + 2 * 2 calendar + 1 static + the flag
-    assert f.estimators_[0].n_channels_ == 7 and isinstance(out.index, pd.PeriodIndex)
+    # value + padding flag + 2 * 2 calendar + 1 static + the future flag
+    assert f.estimators_[0].n_channels_ == 8 and isinstance(out.index, pd.PeriodIndex)
     plain = tsrnn.RNNForecaster(horizon=2, lags=6, **FAST).fit(wide).predict(2)
     assert not np.allclose(out, plain)
     with pytest.raises(ValueError, match=r"static has no row for the series \['s2'\]"):

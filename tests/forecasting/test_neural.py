@@ -194,8 +194,8 @@ def test_interval_shapes_and_order():
     wide = pd.DataFrame({"a": y, "b": y + 1})
     out = tsrnn.RNNForecaster(horizon=3, **FAST).fit(wide).predict_interval(3)
     assert list(out.columns) == [("a", "lower"), ("a", "upper"), ("b", "lower"), ("b", "upper")]
-    with pytest.raises(ValueError, match="too short"):
-        tsrnn.RNNForecaster(horizon=12, lags=24, **FAST).fit(y[:50]).predict_interval(12)
+    with pytest.raises(ValueError, match="too short"):  # needs 2 + 3 * 12 observations
+        tsrnn.RNNForecaster(horizon=12, lags=24, **FAST).fit(y[:37]).predict_interval(12)
 
 
 def test_clone_pickle_and_seed_reproducibility():
@@ -222,3 +222,94 @@ def test_a_failed_refit_or_update_loses_nothing():
         f.update(y[-3:])
     assert f.lags_ == lags and len(f.panel_.values[0]) == len(y) - 6
     pd.testing.assert_series_equal(f.predict(3), before)
+
+
+def _mixed_panel(lengths):
+    """A long panel of make_panel's series cut to ``lengths`` (each series' first values)."""
+    long = make_panel(n_series=len(lengths), length=max(lengths), random_state=0)
+    sizes = long.unique_id.map(lambda uid: lengths[int(uid[1:])])
+    return long[long.groupby("unique_id").cumcount() < sizes].reset_index(drop=True)
+
+
+def test_short_series_are_padded_not_a_cap_on_lags():
+    """Series of 2 and 5 points beside long ones: every series is forecast by the network
+    (none falls back), and the input length is the one long series call for."""
+    y = _mixed_panel([2, 5, 60, 60])
+    f = tsrnn.RNNForecaster(horizon=6, season_length=12, **FAST).fit(y)
+    assert f.lags_ == [24] and f.fallback_ == []
+    out = f.predict(6)
+    assert out.groupby("unique_id").size().to_dict() == {f"s{k}": 6 for k in range(4)}
+    assert np.isfinite(out.yhat).all()
+    # the network, not a copy of the last value, forecasts the short ones
+    last = y.groupby("unique_id").y.last()
+    for uid in ("s0", "s1"):
+        assert not np.allclose(out.loc[out.unique_id == uid, "yhat"], last[uid])
+    interval = f.predict_interval(6)
+    assert (interval.lower < out.yhat).all() and (out.yhat < interval.upper).all()
+
+
+def test_padded_inputs_are_flagged_and_read_as_zero():
+    """A window that reaches before its series reads 0 with the padding flag set there."""
+    y = _mixed_panel([3, 40])
+    f = tsrnn.RNNForecaster(horizon=2, lags=10, **FAST).fit(y)
+    series = f._deseasonalised(f.panel_.values)
+    x = f._network_input(f.panel_, np.array([0]), _window(series[0], 10),
+                         np.nanmean(series[0], keepdims=True)[None], np.array([3]))
+    np.testing.assert_array_equal(x[0, :, 1], [1] * 7 + [0] * 3)
+    np.testing.assert_array_equal(x[0, :7, 0], 0.0)
+    assert (x[0, 7:, 0] != 0).any()
+
+
+def _window(values, lags):
+    window = np.full((1, lags), np.nan)
+    window[0, lags - values.size:] = values[-lags:]
+    return window
+
+
+def test_series_too_short_for_the_network_fall_back_to_their_last_value():
+    y = _mixed_panel([2, 30, 30])
+    f = tsrnn.RNNForecaster(horizon=3, difference=True, **FAST).fit(y)
+    assert f.fallback_ == ["s0"]
+    out = f.predict(3)
+    np.testing.assert_allclose(out.loc[out.unique_id == "s0", "yhat"],
+                               y.loc[y.unique_id == "s0", "y"].iloc[-1])
+    with pytest.raises(ValueError, match="at least one series of at least 6"):
+        tsrnn.RNNForecaster(horizon=4, **FAST).fit(_mixed_panel([2, 5]))
+
+
+def test_an_ensemble_over_input_lengths():
+    y = load_airline()
+    f = tsrnn.RNNForecaster(horizon=3, lags=[6, 12], **dict(FAST, n_models=3)).fit(y)
+    assert f.lags_ == [6, 12, 6]
+    assert [e.n_timesteps_ for e in f.estimators_] == [6, 12, 6]
+    assert np.isfinite(f.predict(5)).all()
+    with pytest.raises(ValueError, match="longer than the longest series"):
+        tsrnn.RNNForecaster(horizon=3, lags=[6, 200], **FAST).fit(y)
+
+
+def test_intervals_do_not_depend_on_the_order_of_calls():
+    """Calibrated once from the history fitted on: predict_interval before and after
+    update gives the intervals that update first, then predict_interval, gives."""
+    y = load_airline()
+    first = tsrnn.RNNForecaster(horizon=3, **FAST).fit(y[:-6])
+    first.predict_interval(3)
+    first.update(y[-6:])
+    second = tsrnn.RNNForecaster(horizon=3, **FAST).fit(y[:-6]).update(y[-6:])
+    pd.testing.assert_frame_equal(first.predict_interval(3), second.predict_interval(3))
+
+
+def test_seasonal_indices_come_off_before_the_network_and_back_on_after():
+    y = load_airline()
+    f = tsrnn.RNNForecaster(horizon=12, season_length=12, deseasonalize=True, **FAST).fit(y)
+    indices = f.seasonal_[0]
+    assert abs(indices.sum()) < 1e-9 and np.ptp(indices) > 0.2  # July vs November, in logs
+    assert indices[6] == indices.max()  # July, position 6 from January 1949
+    # the same model without them, given the deseasonalised data, forecasts the same path
+    # (log=False: the seasonal indices are then additive, the network unchanged)
+    plain = tsrnn.RNNForecaster(horizon=12, season_length=12, log=False, **FAST)
+    seasonal = tsrnn.RNNForecaster(horizon=12, season_length=12, log=False,
+                                   deseasonalize=True, **FAST).fit(y)
+    indices = seasonal.seasonal_[0]
+    adjusted = y - indices[np.arange(len(y)) % 12]
+    expected = plain.fit(adjusted).predict(12) + indices[np.arange(len(y), len(y) + 12) % 12]
+    np.testing.assert_allclose(seasonal.predict(12), expected, rtol=1e-5)

@@ -542,11 +542,19 @@ def _long_panel(y: pd.DataFrame, min_length: int, freq) -> Panel:
     ds = y["ds"]
     if not (pd.api.types.is_datetime64_any_dtype(ds) or isinstance(ds.dtype, pd.PeriodDtype)):
         raise TypeError(f"the ds column must hold dates (datetime64 or Period), got {ds.dtype}")
+    groups = [(uid, pd.PeriodIndex(group["ds"]) if isinstance(ds.dtype, pd.PeriodDtype)
+               else pd.DatetimeIndex(group["ds"]), group["y"].to_numpy())
+              for uid, group in y.groupby("unique_id", sort=False)]
+    if freq is None:  # series of 2 dates show no frequency: they take the others'
+        freq = next((pd.infer_freq(idx) for _, idx, _ in groups
+                     if isinstance(idx, pd.DatetimeIndex) and len(idx) >= 3), None)
+        short = 3
+    else:
+        short = np.inf
     ids, values, index, freqs = [], [], [], set()
-    for uid, group in y.groupby("unique_id", sort=False):
-        idx = pd.PeriodIndex(group["ds"]) if isinstance(ds.dtype, pd.PeriodDtype) \
-            else pd.DatetimeIndex(group["ds"])
-        idx, vals = _regular(idx, group["y"].to_numpy(), f"series {uid!r}", min_length, freq)
+    for uid, idx, vals in groups:
+        idx, vals = _regular(idx, vals, f"series {uid!r}", min_length,
+                             freq if len(idx) < short else None)
         ids.append(uid)
         values.append(vals)
         index.append(idx)
