@@ -5,6 +5,7 @@ import pickle
 import numpy as np
 import pytest
 from sklearn.base import clone
+from sklearn.metrics import r2_score
 from sklearn.model_selection import GridSearchCV, TimeSeriesSplit
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -105,6 +106,33 @@ def test_early_stopping_keeps_the_best_weights():
     n_val = int(np.ceil(0.1 * len(X)))
     held_out = model.score(X[-n_val:], y[-n_val:])
     assert held_out == pytest.approx(max(model.validation_scores_), rel=1e-5)
+
+
+def test_regressors_take_a_weight_per_target():
+    """sample_weight (n, K) weighs each target: a row's weight on each of its targets is that
+    row's weight, bit for bit; a target of weight 0 is left out (its value does not matter);
+    early stopping scores the held-out tail with the same weights; a wrong shape is refused."""
+    X, y = _windows(n=60, outputs=2)
+    rows = np.random.default_rng(0).uniform(0.5, 2.0, size=60)
+
+    def fit(y, w, **kwargs):
+        return tsrnn.GRURegressor(hidden_size=4, max_iter=3, dtype="float64", random_state=0,
+                                  **kwargs).fit(X, y, sample_weight=w)
+
+    by_row = fit(y, rows)
+    by_element = fit(y, np.repeat(rows[:, None], 2, axis=1))
+    assert by_row.network_.theta.tobytes() == by_element.network_.theta.tobytes()
+    w = np.ones_like(y)
+    w[-7:, 1] = 0.0  # targets past a series' end
+    noisy = y.copy()
+    noisy[-7:, 1] = 1e3
+    masked = fit(noisy, w, early_stopping=True)
+    np.testing.assert_array_equal(masked.predict(X), fit(y, w, early_stopping=True).predict(X))
+    n_val = int(np.ceil(0.1 * len(X)))
+    held_out = r2_score(y[-n_val:, 0], masked.predict(X[-n_val:])[:, 0])
+    assert max(masked.validation_scores_) == pytest.approx(held_out, rel=1e-9)
+    with pytest.raises(ValueError, match="sample_weight must have shape"):
+        fit(y, np.ones((60, 3)))
 
 
 def test_warm_start_and_partial_fit_continue_training():

@@ -127,6 +127,52 @@ def test_cross_entropy_accepts_labels_or_probabilities():
     assert loss_labels == pytest.approx(-log_p[np.arange(4), labels].mean(), rel=1e-12)
 
 
+def _elementwise_loss(loss, y_hat, y):
+    """Each element's loss (a row's cross-entropy, for cross_entropy), by definition."""
+    d = y_hat - y
+    if loss == "mse":
+        return d * d
+    if loss == "mae":
+        return np.abs(d)
+    if loss == "huber":
+        return np.where(np.abs(d) < 1, 0.5 * d * d, np.abs(d) - 0.5)
+    log_p = y_hat - np.log(np.exp(y_hat).sum(axis=1, keepdims=True))
+    return -(y * log_p).sum(axis=1)
+
+
+@pytest.mark.parametrize("loss", ["mse", "mae", "huber", "cross_entropy"])
+def test_element_weights_give_the_weighted_mean(loss):
+    """sum_bk w_bk l_bk / sum w for the regression losses; a row's cross-entropy weighed by
+    the sum of its elements' weights. Ones are no weights, and a row's weight is that weight
+    on each of its elements, bit for bit."""
+    net = make_network("lstm", {}, output_size=3)
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(5, 3, 2))
+    y = np.eye(3)[[0, 2, 1, 2, 0]] if loss == "cross_entropy" else 2 * rng.normal(size=(5, 3))
+    w = rng.uniform(0, 2, size=(5, 3))
+    w[1] = 0.0
+    w[3, 0] = 0.0
+    value, _ = net.loss_and_grad(x, y, loss=loss, sample_weight=w)
+    terms = _elementwise_loss(loss, net.forward(x), y)
+    if loss == "cross_entropy":
+        expected = (w.sum(axis=1) * terms).sum() / w.sum()
+    else:
+        expected = (w * terms).sum() / w.sum()
+    assert value == pytest.approx(expected, rel=1e-12)
+
+    def bits(result):
+        value, grads = result
+        return value, {k: g.tobytes() for k, g in grads.items()}
+
+    plain = bits(net.loss_and_grad(x, y, loss=loss))
+    assert bits(net.loss_and_grad(x, y, loss=loss, sample_weight=np.ones((5, 3)))) == plain
+    assert bits(net.loss_and_grad(x, y, loss=loss, sample_weight=np.ones(5))) == plain
+    rows = w[:, 0] + 0.5
+    assert (bits(net.loss_and_grad(x, y, loss=loss, sample_weight=rows))
+            == bits(net.loss_and_grad(x, y, loss=loss, sample_weight=np.repeat(
+                rows[:, None], 3, axis=1))))
+
+
 def test_repr_names_the_configuration():
     net = tsrnn.RecurrentNetwork("gru", input_size=2, hidden_size=4, reset_after=False)
     assert "reset_after=False" in repr(net) and "'gru'" in repr(net)
@@ -196,6 +242,12 @@ def test_bad_targets_and_states():
         net.loss_and_grad(x, np.array([0, 2]), loss="cross_entropy")
     with pytest.raises(TypeError, match="integer class indices"):
         net.loss_and_grad(x, np.array([0.0, 1.0]), loss="cross_entropy")
+    with pytest.raises(ValueError, match=r"sample_weight must have shape \(2,\) or \(2, 2\)"):
+        net.loss_and_grad(x, np.zeros((2, 2)), sample_weight=np.ones((2, 3)))
+    with pytest.raises(ValueError, match="sample_weight has 3 rows"):
+        net.loss_and_grad(x, np.zeros((2, 2)), sample_weight=np.ones(3))
+    with pytest.raises(ValueError, match="sample_weight must be non-negative"):
+        net.loss_and_grad(x, np.zeros((2, 2)), sample_weight=np.zeros((2, 2)))
     with pytest.raises(ValueError, match=r"h0 must have shape \(1, 2, 3\)"):
         net.forward(x, h0=np.zeros((1, 3, 3)))
     with pytest.raises(ValueError, match="c0 is only for cell='lstm'"):

@@ -31,9 +31,9 @@ def _data(n=7, time=4, input_size=2, output_size=2, seed=0, dtype="float64"):
     return x, y
 
 
-def _sgd_step(net, x, y, lr):
+def _sgd_step(net, x, y, lr, sample_weight=None):
     """One plain gradient step on (x, y) through loss_and_grad; return the loss before it."""
-    value, grads = net.loss_and_grad(x, y)
+    value, grads = net.loss_and_grad(x, y, sample_weight=sample_weight)
     for name, param in net.params.items():
         param -= lr * grads[name]
     return value
@@ -116,8 +116,28 @@ def test_a_batch_of_zero_weight_is_skipped():
     assert abs(value - expected) <= 1e-12 * expected
 
 
-@pytest.mark.parametrize("weights", [np.zeros(5), np.array([1.0, 2.0, -0.5, 1.0, 1.0])],
-                         ids=["all-zero", "negative"])
+def test_element_weights_weigh_each_target_and_skip_an_empty_batch():
+    """Weights per target element: each batch is a gradient step with its weights (zeros
+    included), a batch whose weights are all zero is skipped, and the epoch's loss is the
+    batches' weighted by their weights' sums."""
+    x, y = _data(n=7)
+    w = np.random.default_rng(4).uniform(0.5, 2.0, size=(7, 2))
+    w[:3] = 0.0  # the first batch
+    w[4, 1] = 0.0
+    w[6, 0] = 0.0
+    net, ref = _lstm(), _lstm()
+    value = net.train_epoch(x, y, Optimizer("sgd", 0.1), batch_size=3, shuffle=False,
+                            sample_weight=w)
+    losses = [_sgd_step(ref, x[s:s + 3], y[s:s + 3], 0.1, w[s:s + 3]) for s in (3, 6)]
+    start = _lstm().theta
+    assert _step_error(net.theta - start, ref.theta - start) <= 1e-12
+    expected = (w[3:6].sum() * losses[0] + w[6:].sum() * losses[1]) / w.sum()
+    assert abs(value - expected) <= 1e-12 * expected
+
+
+@pytest.mark.parametrize("weights", [np.zeros(5), np.array([1.0, 2.0, -0.5, 1.0, 1.0]),
+                                     np.zeros((5, 2)), np.ones((5, 3))],
+                         ids=["all-zero", "negative", "all-zero-elements", "wrong-shape"])
 def test_bad_sample_weights(weights):
     x, y = _data(n=5)
     net = _lstm()
@@ -172,7 +192,7 @@ def _seeded_run(seed=3):
     """Two epochs with everything random switched on: shuffle, dropout, a batch that runs as
     parallel slices, and weights whose sums would show a change of summation order."""
     x, y = _data(n=70, time=3, seed=1)
-    w = np.random.default_rng(2).uniform(0.5, 2.0, size=70)
+    w = np.random.default_rng(2).uniform(0.5, 2.0, size=(70, 2))
     net = make_network("lstm", {}, num_layers=2, random_state=11)
     opt = Optimizer("adam", 0.01)
     for epoch in range(2):

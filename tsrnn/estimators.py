@@ -134,7 +134,13 @@ class _RecurrentEstimator(BaseEstimator):
     def _encode_targets(self, y, first_fit: bool, partial: bool) -> np.ndarray:
         raise NotImplementedError
 
-    def _validation_score(self, X, y_encoded) -> float:
+    def _check_weights(self, sample_weight, X, y_encoded):
+        """sample_weight checked: one per row, or None."""
+        if sample_weight is None:
+            return None
+        return _check_sample_weight(sample_weight, X, dtype=self.dtype)
+
+    def _validation_score(self, X, y_encoded, weights) -> float:
         raise NotImplementedError
 
     # -- fitting ---------------------------------------------------------------------------
@@ -146,8 +152,9 @@ class _RecurrentEstimator(BaseEstimator):
         ----------
         X : array-like of shape (n_samples, n_timesteps) or (n_samples, n_timesteps, n_features)
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
-        sample_weight : array-like of shape (n_samples,), optional
-            Weight of each sample in the loss.
+        sample_weight : array-like of shape (n_samples,) or (n_samples, n_outputs), optional
+            Weight of each sample in the loss, or (regressors) of each target: zero leaves
+            a target out. With early_stopping, the validation score is weighted likewise.
 
         Returns
         -------
@@ -196,13 +203,12 @@ class _RecurrentEstimator(BaseEstimator):
                              multi_output=True, y_numeric=self._loss != "cross_entropy")
         X = self._as_sequences(X, first_fit)
         y_enc = self._encode_targets(y, first_fit, partial)
-        weights = (None if sample_weight is None
-                   else _check_sample_weight(sample_weight, X, dtype=self.dtype))
+        weights = self._check_weights(sample_weight, X, y_enc)
         rng = check_random_state(self.random_state)
         if first_fit:
             self._build(X.shape[2], y_enc.shape[1], rng)
-        X_train, y_train, w_train, X_val, y_val = self._split(X, y_enc, weights, partial)
-        self._train(X_train, y_train, w_train, X_val, y_val, max_epochs, rng, partial)
+        X_train, y_train, w_train, val = self._split(X, y_enc, weights, partial)
+        self._train(X_train, y_train, w_train, val, max_epochs, rng, partial)
         return self
 
     def _as_sequences(self, X, first_fit: bool) -> np.ndarray:
@@ -237,9 +243,10 @@ class _RecurrentEstimator(BaseEstimator):
         self._no_improvement = 0
 
     def _split(self, X, y, weights, partial: bool):
-        """The held-out tail for early stopping (the last rows: time order is kept)."""
+        """The training part, and the held-out tail for early stopping (the last rows: time
+        order is kept) as (X, y, weights), or None."""
         if not self.early_stopping or partial:
-            return X, y, weights, None, None
+            return X, y, weights, None
         n_val = int(np.ceil(self.validation_fraction * X.shape[0]))
         if n_val < 1 or X.shape[0] - n_val < 1:
             raise ValueError(
@@ -247,10 +254,14 @@ class _RecurrentEstimator(BaseEstimator):
                 f"validation_fraction={self.validation_fraction} tail, got {X.shape[0]}"
             )
         cut = X.shape[0] - n_val
-        w = None if weights is None else weights[:cut]
-        return X[:cut], y[:cut], w, X[cut:], y[cut:]
+        if weights is None:
+            return X[:cut], y[:cut], None, (X[cut:], y[cut:], None)
+        if not weights[cut:].sum() > 0:
+            raise ValueError("early_stopping: the validation tail (the last "
+                             f"{n_val} samples) has no weight in sample_weight")
+        return X[:cut], y[:cut], weights[:cut], (X[cut:], y[cut:], weights[cut:])
 
-    def _train(self, X, y, weights, X_val, y_val, max_epochs: int, rng, partial: bool):
+    def _train(self, X, y, weights, val, max_epochs: int, rng, partial: bool):
         net, opt = self.network_, self._optimizer
         base_seed = int(rng.randint(_SEED_SPACE))
         best_theta = net.theta.copy()
@@ -268,8 +279,8 @@ class _RecurrentEstimator(BaseEstimator):
                 self.t_ += X.shape[0]
                 self.loss_curve_.append(loss)
                 score = None
-                if X_val is not None:
-                    score = self._validation_score(X_val, y_val)
+                if val is not None:
+                    score = self._validation_score(*val)
                     self.validation_scores_.append(score)
                     improved = score > self.best_validation_score_ + self.tol
                     if score > self.best_validation_score_:
@@ -297,7 +308,7 @@ class _RecurrentEstimator(BaseEstimator):
                           stacklevel=4)
         finally:
             progress.close()
-        if X_val is not None:
+        if val is not None:
             net.theta[...] = best_theta  # early stopping restores the best weights
             self.best_loss_ = None
 
@@ -352,9 +363,30 @@ class _Regressor(RegressorMixin, _RecurrentEstimator):
                 "use loss='mae' or dtype='float64'")
         return y2
 
-    def _validation_score(self, X, y) -> float:
+    def _check_weights(self, sample_weight, X, y_encoded):
+        """sample_weight checked: one per row, or one per target element (y's shape), or
+        None."""
+        if sample_weight is None or np.asarray(sample_weight).ndim != 2:
+            return super()._check_weights(sample_weight, X, y_encoded)
+        w = check_numeric_array("sample_weight", sample_weight, 2, np.dtype(self.dtype))
+        if w.shape != y_encoded.shape:
+            raise ValueError(f"sample_weight must have shape ({len(X)},) or "
+                             f"{y_encoded.shape} (one weight per target), got {w.shape}")
+        return w
+
+    def _validation_score(self, X, y, weights) -> float:
         # in float64: float32 squares of large targets would overflow to a NaN score
-        return r2_score(y.astype(np.float64), self.network_.forward(X).astype(np.float64))
+        y = y.astype(np.float64)
+        y_hat = self.network_.forward(X).astype(np.float64)
+        if weights is None:
+            return r2_score(y, y_hat)
+        if weights.ndim == 1:
+            return r2_score(y, y_hat, sample_weight=weights)
+        # R^2 of each output weighted by its elements' weights, averaged over the outputs
+        # that have any weight (as r2_score averages its outputs)
+        scores = [r2_score(y[:, k], y_hat[:, k], sample_weight=weights[:, k])
+                  for k in range(y.shape[1]) if weights[:, k].sum() > 0]
+        return float(np.mean(scores))
 
     def predict(self, X) -> np.ndarray:
         """Predicted targets, of shape (n_samples,) or (n_samples, n_outputs) as y was."""
@@ -392,8 +424,9 @@ class _Classifier(ClassifierMixin, _RecurrentEstimator):
         codes = self._encoder.transform(y)
         return np.eye(len(self.classes_), dtype=self.dtype)[codes]
 
-    def _validation_score(self, X, y) -> float:
-        return accuracy_score(y.argmax(axis=1), self.network_.forward(X).argmax(axis=1))
+    def _validation_score(self, X, y, weights) -> float:
+        return accuracy_score(y.argmax(axis=1), self.network_.forward(X).argmax(axis=1),
+                              sample_weight=weights)
 
     def predict_proba(self, X) -> np.ndarray:
         """Class probabilities (softmax of the head), shape (n_samples, n_classes)."""

@@ -259,7 +259,7 @@ class RecurrentNetwork:
         return self._kernels.predict(self._cell_code, self._flag, self.theta, self._offsets,
                                      x_tm, h0, c0, self.output_size)
 
-    def loss_and_grad(self, x, y, loss: str = "mse", h0=None, c0=None):
+    def loss_and_grad(self, x, y, loss: str = "mse", h0=None, c0=None, sample_weight=None):
         """Loss of the forward pass against ``y`` and its gradient for every parameter.
 
         Parameters
@@ -275,6 +275,9 @@ class RecurrentNetwork:
         h0, c0 : array-like of shape (num_layers, batch, hidden_size), optional
             Initial states; when given, their gradients come back as ``grads["h0"]``,
             ``grads["c0"]``.
+        sample_weight : array-like of shape (batch,) or (batch, output_size), optional
+            Non-negative weights of the rows, or of each target element; the loss is the
+            mean weighted by them (see `train_epoch`). None: equal weights.
 
         Returns
         -------
@@ -289,7 +292,9 @@ class RecurrentNetwork:
         grad = np.empty_like(self.theta)
         dh0 = np.empty_like(h0_arr)
         dc0 = np.zeros_like(c0_arr)
-        weights = np.full(batch, 1.0 / batch, self.dtype)
+        weights = _sample_weights(sample_weight, batch, self.output_size, self.dtype)
+        # divided by their sum in float64, as train_epoch does each batch's
+        weights = (weights / np.sum(weights, dtype=np.float64)).astype(self.dtype)
         no_drop = np.empty((0, 0, 0, 0), self.dtype)
         value = self._kernels.value_and_grad(
             self._cell_code, self._flag, kernels.LOSSES[loss], self.theta, self._offsets, x_tm,
@@ -312,7 +317,7 @@ class RecurrentNetwork:
         x_tm, _, _ = self._inputs(x, None, None)
         n = x_tm.shape[1]
         y_arr = self._targets(y, n, loss)
-        weights = _sample_weights(sample_weight, n, self.dtype)
+        weights = _sample_weights(sample_weight, n, self.output_size, self.dtype)
         return TrainingData(*self._kernels.to_device(x_tm, y_arr, weights), weights, loss,
                             self.device, self.dtype, self.input_size, self.output_size)
 
@@ -353,14 +358,17 @@ class RecurrentNetwork:
             PyTorch's ``dropout=``); the survivors are scaled by 1 / (1 - dropout).
         clip_norm : float, optional
             Rescale each batch's gradient to this global norm when it is larger.
-        sample_weight : array-like of shape (batch,), optional
-            Non-negative weight of each row in the loss (each batch's loss is the weighted
-            mean over its rows).
+        sample_weight : array-like of shape (batch,) or (batch, output_size), optional
+            Non-negative weight of each row, or of each target element (the shape of y as
+            outputs), in the loss: each batch's loss is the mean over its elements weighted by
+            their weights divided by the batch's weight sum (for cross_entropy, a row's
+            weight is the sum of its elements'). A weight of zero leaves its element out
+            (e.g. a target past a series' end); a batch of zero weight is skipped.
 
         Returns
         -------
         float
-            Mean training loss of the epoch's batches, each row counted with its weight.
+            Mean training loss of the epoch's batches, each weighted by its weights' sum.
 
         Raises
         ------
@@ -481,22 +489,29 @@ class RecurrentNetwork:
                 f"output_size={self.output_size}{options}, dtype={self.dtype.name!r})")
 
 
-def _sample_weights(sample_weight, n: int, dtype: np.dtype) -> np.ndarray:
-    """Checked per-row weights (ones when not given)."""
+def _sample_weights(sample_weight, n: int, outputs: int, dtype: np.dtype) -> np.ndarray:
+    """Checked weights of every target element, (n, outputs), as the kernels take them: ones
+    when not given, a row's weight repeated over its outputs when given per row."""
     if sample_weight is None:
-        return np.ones(n, dtype)
-    w = check_numeric_array("sample_weight", sample_weight, 1, dtype)
+        return np.ones((n, outputs), dtype)
+    w = np.asarray(sample_weight)
+    ndim = 2 if w.ndim == 2 else 1
+    w = check_numeric_array("sample_weight", w, ndim, dtype)
     if w.shape[0] != n:
-        raise ValueError(f"sample_weight has {w.shape[0]} values for {n} rows")
-    if (w < 0).any() or w.sum() <= 0:
+        raise ValueError(f"sample_weight has {w.shape[0]} rows for {n} rows of data")
+    if ndim == 2 and w.shape[1] != outputs:
+        raise ValueError(f"sample_weight must have shape ({n},) or ({n}, {outputs}), got "
+                         f"{w.shape}")
+    if (w < 0).any() or w.sum(dtype=np.float64) <= 0:
         raise ValueError("sample_weight must be non-negative with a positive sum")
-    return np.ascontiguousarray(w)
+    return np.ascontiguousarray(np.broadcast_to(w.reshape(n, -1), (n, outputs)))
 
 
 @dataclass(frozen=True)
 class TrainingData:
     """Training inputs laid out for the kernels of one device (`RecurrentNetwork.training_data`):
-    x time-major, y as the network's outputs, the row weights; device arrays on the GPU."""
+    x time-major, y as the network's outputs, the weights of y's elements; device arrays on
+    the GPU."""
 
     x: object
     y: object

@@ -2,8 +2,9 @@
 simulator runs every GPU thread as a Python thread).
 
 Forward, loss and every gradient (parameters, h0, c0) equal the CPU's for every cell and
-option, stacked layers and every loss, in float64 to 1e-10 absolute; a float32 forward to 1e-5.
-One epoch on the device (shuffle, dropout, zero-weight batches, clipping, each optimizer)
+option, stacked layers and every loss weighted per target element, in float64 to 1e-10
+absolute; a float32 forward to 1e-5. One epoch on the device (shuffle, dropout, element
+weights with a zero-weight batch, clipping, each optimizer)
 leaves theta and the optimizer's state as the CPU's do, to 1e-10. The tiled matrix product,
 its split inner dimension and the multi-block reductions, which the tiny sizes do not reach
 by themselves, are checked against numpy. An estimator fits and predicts with device="cuda"
@@ -85,8 +86,9 @@ def test_loss_and_every_gradient_equal_the_cpu(cell, options, loss):
     x, h0, c0 = _inputs(cell)
     y = (np.array([0, 1, 1]) if loss == "cross_entropy"
          else 2 * np.random.default_rng(1).normal(size=(3, 2)))  # huber: both branches
-    value_cpu, grads_cpu = cpu.loss_and_grad(x, y, loss=loss, h0=h0, c0=c0)
-    value_gpu, grads_gpu = gpu.loss_and_grad(x, y, loss=loss, h0=h0, c0=c0)
+    w = np.array([[1.0, 0.5], [0.0, 2.0], [0.0, 0.0]])  # per element, zeros included
+    value_cpu, grads_cpu = cpu.loss_and_grad(x, y, loss=loss, h0=h0, c0=c0, sample_weight=w)
+    value_gpu, grads_gpu = gpu.loss_and_grad(x, y, loss=loss, h0=h0, c0=c0, sample_weight=w)
     assert abs(value_gpu - value_cpu) <= ATOL
     assert grads_gpu.keys() == grads_cpu.keys()
     for name, expected in grads_cpu.items():
@@ -105,14 +107,16 @@ def test_loss_and_every_gradient_equal_the_cpu(cell, options, loss):
     (CELL_CONFIGS[4], Optimizer("adamw", 0.05, weight_decay=0.1)),
 ], ids=["rnn-tanh-nesterov", "rnn-relu-sgd", "lstm-adam", "gru-rmsprop", "gru-reset-before-adamw"])
 def test_epochs_equal_the_cpu(config, optimizer):
-    """Two epochs: shuffled, a batch of zero weights (skipped), dropout between the two
-    layers, clipping active; theta and the moment buffers carry over."""
+    """Two epochs: shuffled, weights per target element with a batch of zero weights
+    (skipped) and zeros elsewhere, dropout between the two layers, clipping active; theta and
+    the moment buffers carry over."""
     cell, options = config
     cpu, gpu = _pair(cell, options, num_layers=2)
     rng = np.random.default_rng(2)
     x = rng.normal(size=(5, 3, 2))
     y = rng.normal(size=(5, 2))
-    weights = np.array([1.0, 0.0, 0.0, 2.0, 1.0])  # rows 1 and 2 are a batch when not shuffled
+    # rows 1 and 2 are a batch when not shuffled
+    weights = np.array([[1.0, 0.5], [0.0, 0.0], [0.0, 0.0], [2.0, 0.0], [1.0, 3.0]])
     opt_gpu = pickle.loads(pickle.dumps(optimizer))
     losses = {}
     for net, opt in ((cpu, optimizer), (gpu, opt_gpu)):

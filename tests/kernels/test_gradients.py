@@ -1,5 +1,6 @@
-"""Every gradient of every cell, option, layer count and loss against central finite
-differences in float64. Tolerance: relative error ||g - g_fd|| / ||g_fd|| <= 1e-6 per array.
+"""Every gradient of every cell, option, layer count and loss, unweighted and with weights per
+target element (zeros included), against central finite differences in float64. Tolerance:
+relative error ||g - g_fd|| / ||g_fd|| <= 1e-6 per array.
 
 The differences use the fourth-order central stencil, whose truncation error (~EPS^4) and
 rounding error (~1e-16 / EPS) both stay far below the tolerance, even for the small gradients
@@ -55,6 +56,38 @@ def test_parameter_gradients_match_finite_differences(cell_config, num_layers, l
     assert np.linalg.norm(numeric) > 1e-3  # the check is not vacuous
     for name, g in grads.items():
         assert relative_error(g, numeric_views[name]) <= TOLERANCE, name
+
+
+def _element_weights(batch, outputs, seed=3):
+    """Random non-negative weights of every target element, with zeros: one whole row and
+    scattered elements."""
+    rng = np.random.default_rng(seed)
+    w = rng.uniform(0.0, 2.0, size=(batch, outputs))
+    w[rng.uniform(size=w.shape) < 0.3] = 0.0
+    w[1] = 0.0
+    w[0, 0] = 1.5  # the check must not be vacuous
+    return w
+
+
+@pytest.mark.parametrize("loss", LOSSES)
+def test_element_weighted_gradients_match_finite_differences(cell_config, loss):
+    cell, options = cell_config
+    net = make_network(cell, options, num_layers=2, output_size=3)
+    x, y = _data(batch=4, time=4, input_size=2, output_size=3, loss=loss)
+    w = _element_weights(4, 3)
+
+    def value():
+        return net.loss_and_grad(x, y, loss=loss, sample_weight=w)[0]
+
+    _, grads = net.loss_and_grad(x, y, loss=loss, sample_weight=w)
+    numeric_flat = _finite_difference(value, net.theta)
+    numeric = net._views(numeric_flat)
+    # an array whose true gradient is zero (a dead relu unit's weights) holds only the
+    # differences' rounding noise (~1e-12): judged against a thousandth of the whole gradient
+    floor = 1e-3 * np.linalg.norm(numeric_flat)
+    assert floor > 1e-6  # the check is not vacuous
+    for name, g in grads.items():
+        assert relative_error(g, numeric[name], floor=floor) <= TOLERANCE, name
 
 
 def test_initial_state_gradients_match_finite_differences(cell_config):

@@ -6,6 +6,10 @@ equal weights.
     huber          mean of 0.5 d^2 if |d| < 1 else |d| - 0.5, d = yhat - y  torch.nn.HuberLoss()
     cross_entropy  mean over rows of -sum_k y_k log softmax(yhat)_k  torch.nn.CrossEntropyLoss()
                    (y holds class probabilities, one-hot for hard labels)
+
+Weights are per element, ``w`` (B, K) like y, summing to one over the batch: the regression
+losses are ``sum_bk w_bk * l_bk``, the cross-entropy ``sum_b (sum_k w_bk) * ce_b``. Equal
+weights ``1 / (B K)`` give PyTorch's means; a weight of zero masks a target out.
 """
 
 import math
@@ -27,6 +31,9 @@ def row_loss(loss, yhat, y, w, dyhat, b):
     one = yhat.dtype.type(1.0)
     zero = yhat.dtype.type(0.0)
     if loss == CROSS_ENTROPY:
+        w_row = zero
+        for k in range(K):
+            w_row += w[b, k]
         m = yhat[b, 0]
         for k in range(1, K):
             m = max(m, yhat[b, k])
@@ -40,41 +47,39 @@ def row_loss(loss, yhat, y, w, dyhat, b):
         for k in range(K):
             z = yhat[b, k] - m
             row += y[b, k] * (log_s - z)
-            dyhat[b, k] = (math.exp(z) / s * y_sum - y[b, k]) * w[b]
-        return w[b] * row
+            dyhat[b, k] = (math.exp(z) / s * y_sum - y[b, k]) * w_row
+        return w_row * row
     two = yhat.dtype.type(2.0)
     half = yhat.dtype.type(0.5)
-    k_inv = one / yhat.dtype.type(K)
-    scale = w[b] * k_inv
     row = 0.0
     for k in range(K):
         d = yhat[b, k] - y[b, k]
+        wk = w[b, k]
         sign = one if d > zero else -one if d < zero else zero  # np.sign, in d's dtype
         if loss == MSE:
-            row += d * d
-            dyhat[b, k] = two * d * scale
+            row += wk * (d * d)
+            dyhat[b, k] = two * d * wk
         elif loss == MAE:
-            row += abs(d)
-            dyhat[b, k] = sign * scale
+            row += wk * abs(d)
+            dyhat[b, k] = sign * wk
         else:
             if abs(d) < one:
-                row += half * d * d
-                dyhat[b, k] = d * scale
+                row += wk * (half * d * d)
+                dyhat[b, k] = d * wk
             else:
-                row += abs(d) - half
-                dyhat[b, k] = sign * scale
-    return w[b] * row / K
+                row += wk * (abs(d) - half)
+                dyhat[b, k] = sign * wk
+    return row
 
 
 @kernel
 def loss_and_grad(loss, yhat, y, w, dyhat):
     """Return the loss (a float64) and write its gradient with respect to yhat into dyhat.
 
-    yhat, y, dyhat: (B, K) of one dtype; loss: one of MSE, MAE, HUBER, CROSS_ENTROPY;
-    w: (B,) row weights. The loss is ``sum_b w_b * loss_b``, where loss_b is row b's mean over
-    its K elements (its cross-entropy, for CROSS_ENTROPY): with ``w = 1 / B`` it is PyTorch's
-    mean. A batch cut into slices passes each slice its rows' weights (summing to one over the
-    whole batch), so that the slices' losses and gradients add up to the batch's.
+    yhat, y, w, dyhat: (B, K) of one dtype; loss: one of MSE, MAE, HUBER, CROSS_ENTROPY;
+    w: element weights (see the module docstring). A batch cut into slices passes each slice
+    its rows' weights (summing to one over the whole batch), so that the slices' losses and
+    gradients add up to the batch's.
     """
     total = 0.0  # accumulated in float64: one number, not a hot loop
     for b in range(yhat.shape[0]):

@@ -168,8 +168,8 @@ def predict_serial(cell, flag, theta, offsets, x, h0, c0, out_size):
 @kernel
 def value_and_grad_serial(cell, flag, loss, theta, offsets, x, y, w, drop, h0, c0,
                           grad, dh0, dc0):
-    """Forward, loss (rows weighted by w) and backward on one thread; return the loss,
-    write the gradients."""
+    """Forward, loss (elements weighted by w, (B, K)) and backward on one thread; return the
+    loss, write the gradients."""
     hs, aux, gates = allocate_state(cell, x.shape[0], h0, c0)
     yhat = forward(cell, flag, theta, offsets, x, hs, aux, gates, y.shape[1], drop)
     dyhat = np.empty_like(yhat)

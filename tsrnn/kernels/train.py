@@ -30,8 +30,10 @@ def train_epoch(cell, flag, loss, theta, offsets, x, y, w, batch_size, shuffle, 
                 num_layers, hidden, optimizer, m, v, step, hyper):
     """Train theta in place over one pass of (x, y) and return the mean loss of the batches.
 
-    x: (T, n, I) time-major; y: (n, K); w: (n,) non-negative sample weights, positive sum;
-    optimizer, m, v, step, hyper: see `optim.optimizer_step`. The mean weighs each sample by w.
+    x: (T, n, I) time-major; y: (n, K); w: (n, K) non-negative weights of y's elements,
+    positive sum; optimizer, m, v, step, hyper: see `optim.optimizer_step`. Each batch's loss
+    is weighted by its weights divided by their sum (see `losses`); a batch whose weights are
+    all zero is skipped. The mean weighs each batch by its weights' sum.
     Returns NaN, with theta as it was before the failing batch, when a loss or a gradient is
     not finite (the caller reports the divergence).
     """
@@ -45,7 +47,7 @@ def train_epoch(cell, flag, loss, theta, offsets, x, y, w, batch_size, shuffle, 
         xb = np.ascontiguousarray(x[:, rows])
         yb = np.ascontiguousarray(y[rows])
         wb = w[rows]
-        w_sum = total(wb)
+        w_sum = total(wb.reshape(-1))
         if w_sum == 0:
             continue
         wb = (wb / w_sum).astype(theta.dtype)
@@ -66,4 +68,4 @@ def train_epoch(cell, flag, loss, theta, offsets, x, y, w, batch_size, shuffle, 
             return np.nan
         optimizer_step(optimizer, theta, grad, norm, m, v, step, hyper)
         loss_sum += value * w_sum
-    return loss_sum / total(w)
+    return loss_sum / total(w.reshape(-1))

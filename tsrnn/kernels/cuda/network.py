@@ -113,8 +113,9 @@ def backward(cell, flag, theta, offsets, x, hs, aux, gates, inputs, drop, dyhat,
 
 def value_and_grad_device(cell, flag, loss, theta, offsets, x, y, w, drop, h0, c0, grad, dh0,
                           dc0, value, ws: Workspace) -> None:
-    """Forward, loss (rows weighted by w) and backward, all device arrays: the loss into
-    value[0] (float64), the gradients into grad, dh0, dc0 (dc0 only written for LSTM)."""
+    """Forward, loss (elements weighted by w, (B, K)) and backward, all device arrays: the
+    loss into value[0] (float64), the gradients into grad, dh0, dc0 (dc0 only written for
+    LSTM)."""
     hs, aux, gates, inputs = allocate_state(cell, x.shape[0], h0, c0, _gate_rows(cell, h0),
                                             drop is not None, ws)
     yhat = forward(cell, flag, theta, offsets, x, hs, aux, gates, inputs, y.shape[1], drop, ws)

@@ -41,7 +41,8 @@ def _dropout_masks(p, seed, first, keep, drop):
 
 @cuda.jit
 def _gather(x, y, w, order, start, w_sum, xb, yb, wb):
-    """The batch's rows order[start:start + B] of x (time-major), y and w (divided by w_sum)."""
+    """The batch's rows order[start:start + B] of x (time-major), y and w (divided by w_sum,
+    like y: (B, K))."""
     T, B, n_in = xb.shape
     K = yb.shape[1]
     first, stride = cuda.grid(1), cuda.gridsize(1)
@@ -56,15 +57,14 @@ def _gather(x, y, w, order, start, w_sum, xb, yb, wb):
             b = idx // K
             k = idx - b * K
             yb[b, k] = y[order[start + b], k]
-        if idx < B:
-            wb[idx] = wb.dtype.type(float(w[order[start + idx]]) / w_sum)
+            wb[b, k] = wb.dtype.type(float(w[order[start + b], k]) / w_sum)
 
 
 def train_epoch(cell, flag, loss, theta, offsets, x, y, w, batch_size, shuffle, seed, dropout,
                 num_layers, hidden, optimizer, m, v, step, hyper, w_host=None):
     """`tsrnn.kernels.train.train_epoch` on the GPU.
 
-    x (T, n, I) time-major, y (n, K), w (n,): device arrays (or host arrays, then copied);
+    x (T, n, I) time-major, y (n, K), w (n, K): device arrays (or host arrays, then copied);
     w_host: the weights on the host (w itself when that is a host array). theta, m, v, step:
     host arrays, updated in place at the end of the epoch. Returns the mean loss, or NaN when
     a loss or a gradient was not finite (theta then holds the weights from before the
@@ -89,12 +89,12 @@ def train_epoch(cell, flag, loss, theta, offsets, x, y, w, batch_size, shuffle, 
         for start in range(0, n, batch_size):
             rows = order[start: start + batch_size]
             B = rows.size
-            w_sum = host_total(w_host[rows])
+            w_sum = host_total(w_host[rows].reshape(-1))
             if w_sum == 0:
                 continue
             xb = ws.array("xb", (T, B, n_in), dtype)
             yb = ws.array("yb", (B, K), dtype)
-            wb = ws.array("wb", (B,), dtype)
+            wb = ws.array("wb", (B, K), dtype)
             blocks, threads = launch_1d(max(T * B * n_in, B * K))
             _gather[blocks, threads](x, y, w, order_d, start, w_sum, xb, yb, wb)
             h0 = ws.array("h0", (num_layers, B, hidden), dtype)
@@ -120,4 +120,4 @@ def train_epoch(cell, flag, loss, theta, offsets, x, y, w, batch_size, shuffle, 
     step[0] = steps
     if diverged:
         return math.nan
-    return loss_sum / host_total(w_host)
+    return loss_sum / host_total(w_host.reshape(-1))
