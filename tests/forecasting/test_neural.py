@@ -121,7 +121,7 @@ def test_the_global_rnn_beats_seasonal_naive_on_a_trending_seasonal_panel():
     (lambda y: y.iloc[::-1], "order"),
     (lambda y: y.astype(str), "real numbers"),
     (lambda y: y.reset_index(drop=True), "dates"),
-    (lambda y: y[:3], "at least"),
+    (lambda y: y[:2], "at least"),
 ])
 def test_bad_series_get_a_clear_error(mutate, match):
     with pytest.raises((ValueError, TypeError), match=match):
@@ -273,8 +273,36 @@ def test_series_too_short_for_the_network_fall_back_to_their_last_value():
     out = f.predict(3)
     np.testing.assert_allclose(out.loc[out.unique_id == "s0", "yhat"],
                                y.loc[y.unique_id == "s0", "y"].iloc[-1])
-    with pytest.raises(ValueError, match="at least one series of at least 6"):
-        tsrnn.RNNForecaster(horizon=4, **FAST).fit(_mixed_panel([2, 5]))
+    with pytest.raises(ValueError, match="at least one series of at least 4"):
+        tsrnn.RNNForecaster(horizon=4, difference=True, **FAST).fit(_mixed_panel([2, 3, 3]))
+
+
+def test_targets_beyond_a_short_series_are_masked_out_of_the_loss():
+    """A series of 4 points, horizon 3: its windows hold 2 and 1 targets inside it (inputs
+    padded in front), the rest weighted 0; on seasonal data the long series gives whole
+    windows only, without a season also the two that end beyond it."""
+    y = _mixed_panel([4, 40])
+    f = tsrnn.RNNForecaster(horizon=3, lags=6, season_length=4, history=None,
+                            **FAST).fit(y)
+    x, targets, weights = f._training_windows(f._deseasonalised(f.panel_.values),
+                                              f.panel_, 6)
+    short = x[:, :, 1].sum(axis=1) > 0  # padded inputs: the short series' windows
+    np.testing.assert_array_equal(x[short, :, 1].sum(axis=1), [4, 3])
+    np.testing.assert_array_equal(weights[short], [[1, 1, 0], [1, 0, 0]])
+    assert (targets[weights == 0] == 0).all() and np.isfinite(targets).all()
+    assert (weights[~short] == 1).all() and (~short).sum() == 40 - 6 - 3 + 1
+    assert f.fallback_ == [] and np.isfinite(f.predict(3).yhat).all()
+    f = tsrnn.RNNForecaster(horizon=3, lags=6, history=None, **FAST).fit(y)
+    x, _, weights = f._training_windows(f._deseasonalised(f.panel_.values), f.panel_, 6)
+    long = x[:, :, 1].sum(axis=1) == 0
+    assert sorted(weights[long].sum(axis=1))[:3] == [1, 2, 3] and long.sum() == 40 - 6
+    # X known in the future, given for the history only: the masked steps read it as 0
+    X = y[["unique_id", "ds"]].assign(p=np.arange(len(y), dtype=float))
+    f = tsrnn.RNNForecaster(horizon=3, lags=6, season_length=4, history=None,
+                            **FAST).fit(y, X=X)
+    x, _, weights = f._training_windows(f._deseasonalised(f.panel_.values), f.panel_, 6)
+    short = x[:, :, 1].sum(axis=1) > 0
+    np.testing.assert_array_equal(x[short, 6:, 2] == 0, weights[short] == 0)
 
 
 def test_an_ensemble_over_input_lengths():

@@ -11,7 +11,9 @@ The data path, top to bottom (the methods below follow it in order):
    all series into one training set (the latest ``history`` of each series). A series too
    short for a whole window gives windows padded in front: the padded steps read 0 and a
    flag marks them (an input the network sees), so that the shortest series no longer caps
-   ``lags`` for all;
+   ``lags`` for all; a series shorter than 2 inputs and the targets (and, without a
+   season, every series) also gives windows that end beyond it, those targets weighted 0 in
+   the loss (masked out);
 3. window normalisation (`_normalise` and its inverse `_denormalise`, the one pair used by
    training and forecasting alike): each window's inputs and targets minus its level (the
    mean of its inputs; the last input on data with no season), divided by its series' scale
@@ -363,51 +365,68 @@ class RNNForecaster(Forecaster):
             self.early_stopping_ = (n >= EARLY_STOPPING_MIN_WINDOWS
                                     if self.early_stopping == "auto" else self.early_stopping)
         seeds = check_random_state(self.random_state).randint(2**31 - 1, size=self.n_models)
-        return [ESTIMATORS[self.cell](
-            loss=self.loss, hidden_size=self.hidden_size, num_layers=self.num_layers,
-            learning_rate=self.learning_rate, batch_size=self.batch_size,
-            max_iter=self.max_iter, dropout=self.dropout, early_stopping=self.early_stopping_,
-            random_state=int(seed), verbose=self.verbose, dtype=self.dtype, device=self.device,
-        ).fit(*windows[lags]) for seed, lags in zip(seeds, self.lags_, strict=True)]
+        models = []
+        for seed, lags in zip(seeds, self.lags_, strict=True):
+            x, y, weights = windows[lags]
+            models.append(ESTIMATORS[self.cell](
+                loss=self.loss, hidden_size=self.hidden_size, num_layers=self.num_layers,
+                learning_rate=self.learning_rate, batch_size=self.batch_size,
+                max_iter=self.max_iter, dropout=self.dropout,
+                early_stopping=self.early_stopping_, random_state=int(seed),
+                verbose=self.verbose, dtype=self.dtype, device=self.device,
+            ).fit(x, y, sample_weight=weights))
+        return models
 
     def _training_windows(self, series: list[np.ndarray], panel: Panel, lags: int):
-        """Steps 2 to 4 for one input length: (x, y) of the windows with all their targets
-        inside their series and all ``lags`` inputs too, or, from series too short for
-        that, at least MIN_INPUTS; the latest ``history`` of each series (all without it)."""
+        """Steps 2 to 4 for one input length: (x, y, weights) of the windows with all their
+        targets inside their series and all ``lags`` inputs too; from series too short for
+        that, windows of at least MIN_INPUTS inputs and one target, the targets beyond the
+        series' end weighted 0 (masked out of the loss). The latest ``history`` windows of
+        each series (all without it)."""
         steps = self.steps_
         inputs, targets, age = [], [], []
         for k, v in enumerate(self._model_series(series)):
-            last = v.size - steps  # the last window's first target
+            last = v.size - steps  # the last whole window's first target
             # padded windows only from series too short for a whole one: padding the start
             # of long series too cost accuracy (tourism quarterly, MASE 1.514 -> 1.562)
             first = lags if last >= lags else MIN_INPUTS
-            if self.history_ is not None:
+            if self.history_ is not None and last >= first:
                 first = max(first, last - self.history_ + 1)
+            if last < first or self.season_length == 1:
+                # windows that end beyond the series, down to one target inside it: all a
+                # short series has; without a season, the latest steps of every series too
+                # (measured, 2 seeds: tourism yearly MASE 2.99 -> 2.87, M3 yearly 2.75 both
+                # ways; on quarterly data no better, tourism 1.50 -> 1.55)
+                last = v.size - 1
             if last < first:
                 continue
-            padded = np.concatenate([np.full(lags, np.nan), v])
+            padded = np.concatenate([np.full(lags, np.nan), v, np.full(steps - 1, np.nan)])
             w = sliding_window_view(padded, lags + steps)[first: last + 1]
             level = _level(w[:, :lags], self.season_length)
             inputs.append(self._network_input(panel, np.full(len(w), k), w[:, :lags], level,
-                                              np.arange(first, last + 1)))
+                                              np.arange(first, last + 1), known_to=v.size))
             targets.append(_normalise(w[:, lags:], level, self.scale_[k]))
             age.append(np.arange(last - first, -1, -1))
         if not inputs:
-            need = MIN_INPUTS + steps + int(self.difference)
+            need = MIN_INPUTS + 1 + int(self.difference)
             raise ValueError(f"every series is too short: RNNForecaster needs at least one "
-                             f"series of at least {need} observations to train on (lower "
-                             f"horizon{' or set difference=False' * self.difference})")
+                             f"series of at least {need} observations to train on")
         latest_last = np.argsort(-np.concatenate(age), kind="stable")
-        return (np.concatenate(inputs)[latest_last], np.concatenate(targets)[latest_last])
+        y = np.concatenate(targets)[latest_last]
+        weights = np.isfinite(y).astype(float)
+        return np.concatenate(inputs)[latest_last], np.nan_to_num(y), weights
 
     def _network_input(self, panel: Panel, rows: np.ndarray, values: np.ndarray,
-                       level: np.ndarray, stops: np.ndarray) -> np.ndarray:
+                       level: np.ndarray, stops: np.ndarray,
+                       known_to: int | None = None) -> np.ndarray:
         """Steps 3 and 4 for windows of the series ``rows`` (one per window): (B, lags)
         values in the model's space (NaN where a window reaches before its series), their
         levels, and ``stops``, the model position of each window's first target -> the
         network's input: the normalised value (0 where padded), a flag marking the padded
         steps, the features (past-only ones 0 beyond the window) and, when the window goes
-        on over the forecast steps, the flag that marks them."""
+        on over the forecast steps, the flag that marks them. ``known_to``: in training, the
+        series' length; its windows' steps from there on hold masked targets only, and read
+        X as 0."""
         batch, lags = values.shape
         future = int(self.extend_ > 0)
         x = np.zeros((batch, lags + self.extend_, 2 + self.n_features_ + future))
@@ -419,22 +438,25 @@ class RNNForecaster(Forecaster):
             for k in np.unique(rows):
                 mine = rows == k
                 x[mine, :, 2: 2 + self.n_features_] = self._feature_windows(
-                    panel, k, stops[mine], lags)
+                    panel, k, stops[mine], lags, known_to)
         if future:
             x[:, lags:, 2: 2 + self.n_features_][:, :, self.past_mask_] = 0.0
             x[:, lags:, -1] = 1.0
         return x
 
-    def _feature_windows(self, panel: Panel, k: int, stops: np.ndarray,
-                         lags: int) -> np.ndarray:
+    def _feature_windows(self, panel: Panel, k: int, stops: np.ndarray, lags: int,
+                         known_to: int | None = None) -> np.ndarray:
         """Step 4 for windows of series k whose first targets are at model positions
-        ``stops``: (B, lags + extend_, n_features_); 0 before the series' start."""
+        ``stops``: (B, lags + extend_, n_features_); 0 before the series' start and, with
+        ``known_to``, from that position on."""
         lost = int(self.difference)
         stop = int(stops.max())
         features = self._features(panel, k, lost, lost + stop + self.extend_)
         names = self.exogenous_names_
         known = features[:, : len(names)].copy()
         known[stop:, self.past_mask_[: len(names)]] = 0.0  # past-only: not read beyond
+        if known_to is not None:
+            known[known_to:] = features[known_to:] = 0.0
         _check_covered(panel, k, lost, known, names)
         padded = np.vstack([np.zeros((lags, self.n_features_)), features])
         view = sliding_window_view(padded, lags + self.extend_, axis=0)
