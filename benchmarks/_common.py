@@ -79,6 +79,9 @@ def machine_info(torch_threads: int | None = None) -> dict[str, str]:
         "numba": _version("numba"),
         "llvmlite": _version("llvmlite"),
         "torch": _version("torch"),
+        # set on the development machines for older OpenBLAS builds; users' have neither
+        "OPENBLAS_CORETYPE, OPENBLAS_L2_SIZE": ", ".join(
+            os.environ.get(name, "unset") for name in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")),
     }
     if torch_threads is not None:
         info["torch threads"] = str(torch_threads)
