@@ -15,11 +15,9 @@ State: ``m`` (momentum buffer, first moment) and ``v`` (second moment), like the
 the start; ``step`` counts the steps taken (for Adam's bias correction).
 """
 
-from typing import NamedTuple
-
 import numpy as np
 
-from .common import inline
+from .common import kernel
 
 SGD, ADAM, ADAMW, RMSPROP = 0, 1, 2, 3
 OPTIMIZERS = {"sgd": SGD, "adam": ADAM, "adamw": ADAMW, "rmsprop": RMSPROP}
@@ -27,17 +25,7 @@ OPTIMIZERS = {"sgd": SGD, "adam": ADAM, "adamw": ADAMW, "rmsprop": RMSPROP}
 LR, BETA1, BETA2, EPS, MOMENTUM, NESTEROV, WEIGHT_DECAY, CLIP_NORM = range(8)
 
 
-class OptimizerState(NamedTuple):
-    """An optimizer and its state, as the kernels take it (updated in place)."""
-
-    kind: int  # SGD, ADAM, ADAMW or RMSPROP
-    m: np.ndarray  # like theta
-    v: np.ndarray  # like theta
-    step: np.ndarray  # int64 (1,): the steps taken
-    hyper: np.ndarray  # float64, LR .. CLIP_NORM
-
-
-@inline
+@kernel
 def global_norm(grad):
     """Euclidean norm of the whole gradient, accumulated in float64."""
     total = 0.0
@@ -46,11 +34,10 @@ def global_norm(grad):
     return np.sqrt(total)
 
 
-@inline
-def optimizer_step(optimizer, theta, grad, norm):
-    """Update theta and the optimizer's state (an `OptimizerState`) in place from grad, whose
-    `global_norm` is norm (grad is modified: clipping and L2 go into it)."""
-    m, v, step, hyper = optimizer.m, optimizer.v, optimizer.step, optimizer.hyper
+@kernel
+def optimizer_step(optimizer, theta, grad, norm, m, v, step, hyper):
+    """Update theta in place from grad, whose `global_norm` is norm (grad is modified:
+    clipping and L2 go into it)."""
     dt = theta.dtype.type
     one = dt(1.0)
     clip = hyper[CLIP_NORM] / (norm + 1e-6)  # torch.nn.utils.clip_grad_norm_'s factor
@@ -61,18 +48,18 @@ def optimizer_step(optimizer, theta, grad, norm):
     wd = dt(hyper[WEIGHT_DECAY])
     eps = dt(hyper[EPS])
     mom = dt(hyper[MOMENTUM])
-    if optimizer.kind == ADAMW:
+    if optimizer == ADAMW:
         theta *= one - lr * wd
     elif wd != 0:
         grad += wd * theta
-    if optimizer.kind == SGD:
+    if optimizer == SGD:
         if mom == 0:
             theta -= lr * grad
             return
         for k in range(theta.size):
             m[k] = mom * m[k] + grad[k]
             theta[k] -= lr * (grad[k] + mom * m[k] if hyper[NESTEROV] else m[k])
-    elif optimizer.kind == RMSPROP:
+    elif optimizer == RMSPROP:
         alpha = dt(hyper[BETA2])
         for k in range(theta.size):
             v[k] = alpha * v[k] + (one - alpha) * grad[k] * grad[k]

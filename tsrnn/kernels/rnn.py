@@ -7,13 +7,11 @@ The forward saves for the backward: ``hs`` (h_0 .. h_T). The activation's deriva
 from h_t itself (1 - h_t^2 for tanh, h_t > 0 for relu), so no pre-activation is kept.
 """
 
-from typing import NamedTuple
-
 import numpy as np
 
 from .common import (
     add_tanh,
-    inline,
+    kernel,
     matmul_t,
     product_operand,
     project_inputs,
@@ -22,18 +20,12 @@ from .common import (
 )
 
 
-class RNN(NamedTuple):
-    """The Elman cell as the kernels take it (``Net.cell``): its type picks these kernels."""
-
-    relu: bool  # the activation: relu, else tanh
-
-
-@inline
-def rnn_forward(x, w_ih, w_hh, b_ih, b_hh, hs, gates, relu):
+@kernel
+def rnn_forward(x, w_ih, w_hh, b_ih, b_hh, hs, aux, gates, relu):
     """One layer over all steps.
 
     x: (T, B, I) input; hs: (T + 1, B, H), ``hs[0]`` = h0 on entry, h_1 .. h_T written;
-    gates: (T, B, H) workspace (the input projection); relu: relu, else tanh.
+    aux: unused; gates: (T, B, H) workspace (the input projection); relu: 1 for relu, 0 for tanh.
     """
     T, B, _ = x.shape
     H = w_hh.shape[1]
@@ -55,9 +47,9 @@ def rnn_forward(x, w_ih, w_hh, b_ih, b_hh, hs, gates, relu):
                 h[b] = a[b]
 
 
-@inline
-def rnn_backward(x, w_ih, w_hh, hs, gates, dhs, dgates,
-                 dw_ih, dw_hh, db_ih, db_hh, dh0, dx, relu):
+@kernel
+def rnn_backward(x, w_ih, w_hh, hs, aux, gates, dhs, dgates,
+                 dw_ih, dw_hh, db_ih, db_hh, dh0, daux0, dx, relu):
     """Backward of `rnn_forward`.
 
     dhs: (T, B, H), gradient of the loss with respect to h_1 .. h_T from above (read only);
