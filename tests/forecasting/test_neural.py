@@ -315,18 +315,6 @@ def test_an_ensemble_over_input_lengths():
         tsrnn.RNNForecaster(horizon=3, lags=[6, 200], **FAST).fit(y)
 
 
-@pytest.mark.parametrize("season_length, horizon, length, expected", [
-    (12, 6, 144, [24, 36, 48, 24]),   # 1, 1.5 and 2 times max(2m, 1.25h)
-    (4, 8, 40, [10, 15, 20, 10]),     # 1.25h = 10 is the base
-    (1, 3, 144, [6, 9, 12, 15]),      # no season: 2 to 5 horizons
-    (1, 3, 12, [6, 9, 9, 9]),         # cut to the longest series, less the horizon
-])
-def test_default_input_lengths(season_length, horizon, length, expected):
-    f = tsrnn.RNNForecaster(horizon=horizon, season_length=season_length,
-                            **dict(FAST, n_models=4)).fit(load_airline()[:length])
-    assert f.lags_ == expected
-
-
 def test_intervals_do_not_depend_on_the_order_of_calls():
     """Calibrated once from the history fitted on: predict_interval before and after
     update gives the intervals that update first, then predict_interval, gives."""

@@ -84,12 +84,11 @@ class RNNForecaster(Forecaster):
         (then forecasts are fed back as inputs).
     lags : int, list of int or None, default=None
         Input window length; a list makes an ensemble over input lengths (network j reads
-        ``lags[j % len(lags)]``). None: on seasonal data (``season_length > 1``) 1, 1.5
-        and 2 times ``max(2 * season_length, ceil(1.25 * horizon), 4)`` (measured, seeds 0
-        and 1, mean MASE against the first length alone: M3 quarterly 1.136 and 1.170,
-        tourism quarterly 1.505 and 1.540); without a season, N-BEATS' ensemble of 2, 3, 4
-        and 5 horizons (measured on M3 yearly: MASE 2.75 against 2.92 from one length of
-        1.25 horizons). Cut to what the longest series allows; shorter series are padded.
+        ``lags[j % len(lags)]``). None: on seasonal data (``season_length > 1``)
+        ``max(2 * season_length, ceil(1.25 * horizon), 4)``; without a season, N-BEATS'
+        ensemble of 2, 3, 4 and 5 horizons (measured on M3 yearly, with the other
+        defaults: MASE 2.75 against 2.92 from one length of 1.25 horizons). Cut to what the
+        longest series allows; shorter series are padded.
     season_length : int, default=1
         Observations per season (12 for monthly data with a yearly season).
     strategy : {"direct", "recursive"}, default="direct"
@@ -318,13 +317,12 @@ class RNNForecaster(Forecaster):
             if max(choices) > longest:
                 raise ValueError(f"lags={max(choices)} is longer than the longest series "
                                  f"({longest} values to read); lower lags")
+        elif self.season_length == 1:  # N-BEATS' ensemble of input lengths, 2 to 5 horizons
+            choices = [max(min(k * self.horizon, longest - self.steps_), MIN_INPUTS)
+                       for k in (2, 3, 4, 5)]
         else:
-            if self.season_length == 1:  # N-BEATS' ensemble of input lengths, 2-5 horizons
-                choices = [k * self.horizon for k in (2, 3, 4, 5)]
-            else:
-                base = max(2 * self.season_length, int(np.ceil(1.25 * self.horizon)), 4)
-                choices = [int(np.ceil(k * base)) for k in (1, 1.5, 2)]
-            choices = [max(min(c, longest - self.steps_), MIN_INPUTS) for c in choices]
+            base = max(2 * self.season_length, int(np.ceil(1.25 * self.horizon)), 4)
+            choices = [max(min(base, longest - self.steps_), MIN_INPUTS)]
         return [choices[j % len(choices)] for j in range(self.n_models)]
 
     def _fit_features(self, panel: Panel) -> None:
