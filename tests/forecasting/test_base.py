@@ -1,11 +1,17 @@
 """The pandas plumbing every forecaster shares: any input form in, the same form out, at the
 dates right after the history (property-based)."""
 
+import warnings
+
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tsrnn import RNNForecaster
+from tsrnn.baselines import Naive
+from tsrnn.datasets import load_airline, make_panel
 from tsrnn.forecasting.base import to_panel
 
 FREQS = ["D", "W-SUN", "MS", "ME", "QS", "h", "YS"]
@@ -68,3 +74,120 @@ def test_output_follows_the_input_form_at_the_next_dates(data, horizon):
     new = out.rename(columns={"yhat": "y"}) if long else out
     extended = panel.extended(to_panel(new, min_length=1, freq=panel.freq))
     assert all(len(v) == len(index) + horizon for v in extended.values)
+
+
+
+# -- hostile forms of y: a correct answer, or a ValueError that names the problem ---------
+
+TINY = dict(horizon=3, season_length=12, hidden_size=4, max_iter=2, n_models=1,
+            random_state=0)
+
+
+def _long(n_series=2, length=30, ids=None):
+    """A long panel whose series' ids are ``ids`` (object dtype, any values)."""
+    y = make_panel(n_series=n_series, length=length, random_state=0)
+    if ids is not None:
+        codes = y["unique_id"].str[1:].astype(int).to_numpy()
+        column = np.empty(len(y), dtype=object)
+        for row, k in enumerate(codes):
+            column[row] = ids[k]
+        y["unique_id"] = column
+    return y
+
+
+def test_tuple_ids_are_one_series_each():
+    # the output spread each tuple's items over rows: 't', 0, 't', 1
+    y = _long(ids=[("t", 0), ("t", 1)])
+    out = Naive().fit(y).predict(2)
+    assert list(out["unique_id"]) == [("t", 0), ("t", 0), ("t", 1), ("t", 1)]
+    last = y.groupby("unique_id", sort=False)["y"].last()
+    np.testing.assert_array_equal(out["yhat"], np.repeat(last.to_numpy(), 2))
+
+
+def test_mixed_type_ids_that_differ_are_series_of_their_own():
+    out = Naive().fit(_long(n_series=3, ids=[1, "1", ("a", 1)])).predict(1)
+    assert [(type(u), u) for u in out["unique_id"]] == [(int, 1), (str, "1"),
+                                                         (tuple, ("a", 1))]
+
+
+def test_mixed_type_ids_that_are_equal_are_refused_by_name():
+    with pytest.raises(ValueError, match=r"ids of different types that are equal \(1, 1\.0\)"):
+        Naive().fit(_long(ids=[1, 1.0]))
+
+
+@pytest.mark.parametrize("missing", [np.nan, None])
+def test_missing_ids_are_refused_not_dropped(missing):
+    # the rows of a NaN id were dropped silently
+    y = _long(n_series=3, ids=[missing, "s1", "s2"])
+    with pytest.raises(ValueError, match=r"unique_id column of y has no id \(NaN or None\) "
+                                         r"on 30 rows"):
+        Naive().fit(y)
+    wide = pd.DataFrame({"a": 1.0, np.nan: 2.0}, index=load_airline().index)
+    with pytest.raises(ValueError, match="columns named nan"):
+        Naive().fit(wide)
+
+
+@pytest.mark.parametrize("form", ["wide", "long"])
+def test_duplicate_columns_are_refused_by_name(form):
+    # a numpy window_shape error in RNNForecaster, a DataFrame taken for a column elsewhere
+    y = load_airline().to_frame("a")
+    y = pd.concat([y, y], axis=1) if form == "wide" else pd.concat(
+        [_long(), _long()[["y"]]], axis=1)
+    with pytest.raises(ValueError, match=r"y has duplicate columns \['(a|y)'\]"):
+        Naive().fit(y)
+    with pytest.raises(ValueError, match="y has duplicate columns"):
+        RNNForecaster(**TINY).fit(y)
+
+
+def test_a_long_frame_warns_of_the_columns_it_leaves_out():
+    y = _long().assign(price=1.0, promo=0.0)
+    with pytest.warns(UserWarning, match=r"columns \['price', 'promo'\] are left out"):
+        out = Naive().fit(y).predict(1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        pd.testing.assert_frame_equal(Naive().fit(_long()).predict(1), out)
+
+
+def test_a_long_frame_in_any_row_order_is_the_same_panel():
+    y = _long(n_series=3)
+    shuffled = y.sample(frac=1.0, random_state=0)
+    pd.testing.assert_frame_equal(Naive().fit(shuffled).predict(2).sort_values(
+        "unique_id", kind="stable", ignore_index=True), Naive().fit(y).predict(2))
+
+
+def test_a_two_point_series_in_a_panel_is_too_short_not_irregular():
+    y = _long(n_series=3)
+    y = y[(y.unique_id != "s0") | (y.ds < "2000-03-01")]
+    with pytest.raises(ValueError, match=r"the shortest series has 2 observations; "
+                                         "RNNForecaster needs at least"):
+        RNNForecaster(**TINY).fit(y)
+    out = Naive().fit(y).predict(1)  # its frequency is the others'
+    assert out["ds"].iloc[0] == pd.Timestamp("2000-03-01")
+    with pytest.raises(ValueError, match="2 observations, too few to tell its frequency"):
+        Naive().fit(y[y.unique_id == "s0"])
+
+
+# -- updates -------------------------------------------------------------------------------
+
+
+def test_update_messages_name_y_new():
+    y = load_airline()
+    f = Naive().fit(y)
+    with pytest.raises(ValueError, match="y_new has 0 observations"):
+        f.update(y[:0])
+    with pytest.raises(ValueError, match="y_new is empty"):
+        f.update(y.to_frame()[:0])
+    aware = pd.Series([1.0, 2.0], name=y.name, index=pd.date_range(
+        "1961-01-01", periods=2, freq="MS", tz="UTC"))
+    with pytest.raises(ValueError, match=r"y_new has tz-aware \(UTC\) dates, but y's are "
+                                         "naive"):
+        f.update(aware)
+    assert f.panel_.values[0].size == len(y)
+
+
+def test_a_long_update_may_list_the_series_in_another_order():
+    y = _long(n_series=3)
+    new = y.groupby("unique_id").tail(2)
+    f = Naive().fit(y.drop(new.index))
+    expected = Naive().fit(y).predict(2)
+    pd.testing.assert_frame_equal(f.update(new.iloc[::-1]).predict(2), expected)

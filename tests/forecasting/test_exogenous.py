@@ -125,6 +125,11 @@ def test_x_in_each_form_lines_up_with_its_series():
     (lambda i: pd.DataFrame({"x": 1.0}, index=i.append(i[-1:])), ValueError, "duplicate"),
     (lambda i: pd.DataFrame({"x": np.inf}, index=i), ValueError, "infinite"),
     (lambda i: pd.DataFrame({"x": 1.0}, index=i.to_period("M")), TypeError, "kind"),
+    # an AttributeError, and a pandas TypeError comparing a tz-aware date with a naive one
+    (lambda i: pd.DataFrame({"x": 1.0, "z": 2.0}, index=i).rename(columns={"z": "x"}),
+     ValueError, r"X has duplicate columns \['x'\]"),
+    (lambda i: pd.DataFrame({"x": 1.0}, index=i.tz_localize("UTC")), ValueError,
+     r"X has tz-aware \(UTC\) dates, but y's are naive"),
 ])
 def test_bad_x_gets_a_clear_error(X, error, match):
     y = load_airline()
@@ -139,10 +144,34 @@ def test_predict_x_must_hold_the_variables_fitted_on():
     f = tsrnn.RNNForecaster(horizon=2, **FAST).fit(y, X=X)
     with pytest.raises(ValueError, match="variables"):
         f.predict(2, X=X.rename(columns={"x": "z"}))
-    with pytest.raises(ValueError, match="variables fitted on"):
+    with pytest.raises(ValueError, match="X was given, but RNNForecaster was fitted without X"):
         tsrnn.RNNForecaster(horizon=2, **FAST).fit(y).predict(2, X=X)
     with pytest.raises(ValueError, match="exogenous"):
         Naive().fit(y, X=X)
+
+
+def test_x_and_y_in_other_time_zones():
+    y = load_airline().tz_localize("Europe/Paris")
+    X = pd.DataFrame({"x": np.arange(145.0)},
+                     index=pd.date_range(y.index[0], periods=145, freq="MS"))
+    with pytest.raises(ValueError, match=r"X has naive dates, but y's are tz-aware"):
+        tsrnn.RNNForecaster(**FAST).fit(y, X=X.tz_localize(None))
+    # the same instants in another zone line up: the same forecasts
+    here = tsrnn.RNNForecaster(**FAST).fit(y, X=X).predict(1)
+    there = tsrnn.RNNForecaster(**FAST).fit(y, X=X.tz_convert("America/New_York")).predict(1)
+    pd.testing.assert_series_equal(here, there)
+
+
+def test_update_with_x_new_after_a_fit_without_x_is_refused():
+    # it was taken, and every predict failed after it
+    y = load_airline()
+    X = pd.DataFrame({"x": 1.0}, index=y.index)
+    f = tsrnn.RNNForecaster(horizon=3, **FAST).fit(y[:-6])
+    expected = f.predict(3)
+    with pytest.raises(ValueError, match="X_new was given, but RNNForecaster was fitted "
+                                         "without X"):
+        f.update(y[-6:-3], X_new=X)
+    pd.testing.assert_series_equal(f.predict(3), expected)  # unchanged
 
 
 def test_update_takes_new_x():

@@ -133,7 +133,7 @@ def test_bad_arguments_get_a_clear_error():
     f = tsrnn.RNNForecaster(horizon=3, **FAST).fit(y)
     with pytest.raises(ValueError, match="horizon"):
         f.predict(0)
-    with pytest.raises(TypeError, match="X must be indexed by dates"):
+    with pytest.raises(ValueError, match="X was given, but RNNForecaster was fitted without X"):
         f.predict(3, X=pd.DataFrame({"x": range(3)}))
     with pytest.raises(ValueError, match="cell"):
         tsrnn.RNNForecaster(cell="transformer").fit(y)

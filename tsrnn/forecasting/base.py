@@ -18,6 +18,7 @@ formats the output. Gaps are refused; `fill_gaps` fills them when the user asks 
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -119,6 +120,7 @@ class Panel:
         if index.has_duplicates:
             raise ValueError(f"{what} has duplicate dates: "
                              f"{list(index[index.duplicated()][:3].astype(str))}")
+        index = _in_zone_of(index, self.index[k], what)
         values = _real_columns(frame, what)
         keep = index >= self.index[k][0]
         index, values = index[keep], values[keep]
@@ -138,14 +140,16 @@ class Panel:
         if not isinstance(static, pd.DataFrame):
             raise TypeError(f"static must be a pandas DataFrame indexed by the series ids, "
                             f"got {type(static).__name__}")
+        _check_unique_columns(static, "static")
         if self.form == "series" and len(static) == 1:
-            static = static.set_axis([self.ids[0]])
-        missing = [uid for uid in self.ids if uid not in static.index]
-        if missing:
-            raise ValueError(f"static has no row for the series {missing[:5]}")
+            static = static.set_axis(as_id_index(self.ids))
         if static.index.has_duplicates:
             raise ValueError("static has duplicate series ids")
-        values = _real_columns(static.loc[self.ids], "static")
+        rows = static.index.get_indexer(as_id_index(self.ids))
+        if (rows < 0).any():
+            raise ValueError(f"static has no row for the series "
+                             f"{[uid for uid, r in zip(self.ids, rows, strict=True) if r < 0][:5]}")
+        values = _real_columns(static.iloc[rows], "static")
         if np.isnan(values).any():
             raise ValueError("static has missing values")
         return replace(self, static=values, static_names=list(static.columns))
@@ -174,11 +178,17 @@ class Panel:
     def extended(self, new: Panel) -> Panel:
         """This panel with ``new``'s observations appended; they must start right after each
         series' last date, for the same ids and frequency."""
-        if new.form != self.form or list(new.ids) != list(self.ids):
+        # the series of a long or wide y_new are known by their ids, in any order
+        position = {uid: k for k, uid in enumerate(new.ids)}
+        if new.form != self.form or len(new.ids) != len(self.ids) \
+                or any(uid not in position for uid in self.ids):
             raise ValueError(f"y_new must hold the same series as the data fitted on "
                              f"({self.form} form, ids {self.ids[:5]}...)")
+        new = new.subset([position[uid] for uid in self.ids])
         if new.freq != self.freq:
             raise ValueError(f"y_new has frequency {new.freq}, the data fitted on {self.freq}")
+        new = replace(new, index=[_in_zone_of(b, a, "y_new")
+                                  for a, b in zip(self.index, new.index, strict=True)])
         for k, uid in enumerate(self.ids):
             expected = self.future_index(k, 1)[0]
             if new.index[k][0] != expected:
@@ -193,8 +203,10 @@ class Panel:
         """Per-series arrays of forecasts (one list per output column) in the user's form."""
         if self.form == "long":
             parts = []
+            dtype = as_id_index(self.ids).dtype
             for k, uid in enumerate(self.ids):
-                part = pd.DataFrame({"unique_id": uid, "ds": self.future_index(k, horizon)})
+                part = pd.DataFrame({"unique_id": as_id_index([uid] * horizon, dtype),
+                                     "ds": self.future_index(k, horizon)})
                 for col, arrays in columns.items():
                     part[col] = arrays[k]
                 parts.append(part)
@@ -311,7 +323,9 @@ class Forecaster(BaseEstimator):
         """
         check_is_fitted(self, "panel_")
         self._check_exogenous(X_new)
-        panel = self.panel_.extended(to_panel(y_new, min_length=1, freq=self.panel_.freq))
+        self._check_fitted_with_X(X_new, "X_new")
+        panel = self.panel_.extended(to_panel(y_new, min_length=1, freq=self.panel_.freq,
+                                              name="y_new"))
         if X_new is not None:
             panel = panel.with_exogenous(X_new)
         return self.update_panel(panel)
@@ -342,12 +356,19 @@ class Forecaster(BaseEstimator):
     def _panel_for_predict(self, X) -> Panel:
         check_is_fitted(self, "panel_")
         self._check_exogenous(X)
+        self._check_fitted_with_X(X, "X")
         return self.panel_ if X is None else self.panel_.with_exogenous(X)
 
     def _check_exogenous(self, X, static=None) -> None:
         if not self._takes_exogenous and (X is not None or static is not None):
             raise ValueError(f"{type(self).__name__} takes no exogenous variables (X) or "
                              "static features")
+
+    def _check_fitted_with_X(self, X, argument: str) -> None:
+        """Refuse X after a fit without X: the model has no place for it."""
+        if X is not None and self.panel_.exogenous_names is None:
+            raise ValueError(f"{argument} was given, but {type(self).__name__} was fitted "
+                             "without X: it cannot use exogenous variables now (refit with X)")
 
     def save(self, path) -> None:
         """Write the forecaster, fitted or not, to ``path`` in tsrnn's model format;
@@ -512,56 +533,135 @@ def _check_finite(forecaster, panel: Panel, arrays) -> None:
                          f"{on_series(uid)}{hint}")
 
 
-def to_panel(y, min_length: int = 2, freq=None) -> Panel:
+def to_panel(y, min_length: int = 2, freq=None, name: str = "y") -> Panel:
     """Check y (Series, wide or long DataFrame) and turn it into a `Panel`; ``freq`` is the
-    frequency to assume for series too short to show their own."""
+    frequency to assume for series too short to show their own; ``name`` is the argument's
+    name in messages.
+
+    A long frame's rows may come in any order (they are sorted by date within each series);
+    columns other than unique_id, ds and y are left out, with a warning.
+    """
     if isinstance(y, pd.Series):
-        index, values = _regular(y.index, y.to_numpy(), "y", min_length, freq)
+        index, values = _regular(y.index, y.to_numpy(), name, min_length, freq)
         return Panel("series", [y.name], [values], [index], y.name)
     if not isinstance(y, pd.DataFrame):
-        raise TypeError(f"y must be a pandas Series or DataFrame, got {type(y).__name__}")
+        raise TypeError(f"{name} must be a pandas Series or DataFrame, got {type(y).__name__}")
     if y.empty:
-        raise ValueError("y is empty")
+        raise ValueError(f"{name} is empty")
+    _check_unique_columns(y, name)
     if set(LONG_COLUMNS) <= set(y.columns):
-        return _long_panel(y, min_length, freq)
-    ids, values, index = [], [], []
+        return _long_panel(y, min_length, freq, name)
+    missing = [col for col in y.columns if _is_missing(col)]
+    if missing:
+        raise ValueError(f"{name} has columns named {missing[0]!r}: name every series")
+    parts = []
     for col in y.columns:
         column = y[col]
         first = column.first_valid_index()  # series may start later than others
         if first is None:
-            raise ValueError(f"column {col!r} of y holds no values")
-        idx, vals = _regular(column.loc[first:].index, column.loc[first:].to_numpy(),
-                             f"column {col!r} of y", min_length, freq)
-        ids.append(col)
-        values.append(vals)
-        index.append(idx)
-    return Panel("wide", ids, values, index, y.columns.name)
+            raise ValueError(f"column {col!r} of {name} holds no values")
+        parts.append((f"column {col!r} of {name}", column.loc[first:].index,
+                      column.loc[first:].to_numpy()))
+    index, values = _regular_panel(parts, min_length, freq)
+    return Panel("wide", list(y.columns), values, index, y.columns.name)
 
 
-def _long_panel(y: pd.DataFrame, min_length: int, freq) -> Panel:
-    ds = y["ds"]
+def _long_panel(y: pd.DataFrame, min_length: int, freq, name: str) -> Panel:
+    ds, ids = y["ds"], y["unique_id"]
     if not (pd.api.types.is_datetime64_any_dtype(ds) or isinstance(ds.dtype, pd.PeriodDtype)):
-        raise TypeError(f"the ds column must hold dates (datetime64 or Period), got {ds.dtype}")
-    groups = [(uid, pd.PeriodIndex(group["ds"]) if isinstance(ds.dtype, pd.PeriodDtype)
-               else pd.DatetimeIndex(group["ds"]), group["y"].to_numpy())
-              for uid, group in y.groupby("unique_id", sort=False)]
-    if freq is None:  # series of 2 dates show no frequency: they take the others'
-        freq = next((pd.infer_freq(idx) for _, idx, _ in groups
-                     if isinstance(idx, pd.DatetimeIndex) and len(idx) >= 3), None)
-        short = 3
-    else:
-        short = np.inf
-    ids, values, index, freqs = [], [], [], set()
-    for uid, idx, vals in groups:
-        idx, vals = _regular(idx, vals, f"series {uid!r}", min_length,
-                             freq if len(idx) < short else None)
+        raise TypeError(f"the ds column of {name} must hold dates (datetime64 or Period), got "
+                        f"{ds.dtype}")
+    missing = ids.isna().to_numpy()
+    if missing.any():
+        raise ValueError(f"the unique_id column of {name} has no id (NaN or None) on "
+                         f"{missing.sum()} rows, the first at index {y.index[missing][0]!r}: "
+                         "give every row the id of its series")
+    if ids.dtype == object:
+        _check_distinct_ids(ids, name)
+    extra = [col for col in y.columns if col not in LONG_COLUMNS]
+    if extra:
+        warnings.warn(f"{name}'s columns {extra} are left out: a long {name} holds "
+                      "unique_id, ds and y; give other variables as X (a long frame "
+                      "unique_id, ds and one column per variable)", UserWarning, stacklevel=4)
+    ids, parts = [], []
+    for _, group in y.groupby("unique_id", sort=False):
+        uid = group["unique_id"].iloc[0]  # as given: groupby makes 1 a float beside 2.5
+        index = pd.PeriodIndex(group["ds"]) if isinstance(ds.dtype, pd.PeriodDtype) \
+            else pd.DatetimeIndex(group["ds"])
+        values = group["y"].to_numpy()
+        if not index.is_monotonic_increasing:  # rows of a long frame have no order of their own
+            order = index.argsort(kind="stable")
+            index, values = index[order], values[order]
         ids.append(uid)
-        values.append(vals)
-        index.append(idx)
-        freqs.add(idx.freqstr)
+        parts.append((f"series {uid!r} of {name}" if name != "y" else f"series {uid!r}", index,
+                      values))
+    index, values = _regular_panel(parts, min_length, freq)
+    freqs = sorted({ix.freqstr for ix in index})
     if len(freqs) > 1:
-        raise ValueError(f"all series must share one frequency, got {sorted(freqs)}")
+        raise ValueError(f"all series must share one frequency, got {freqs}")
     return Panel("long", ids, values, index)
+
+
+def _check_unique_columns(frame: pd.DataFrame, name: str) -> None:
+    if frame.columns.has_duplicates:
+        duplicated = list(dict.fromkeys(frame.columns[frame.columns.duplicated()]))
+        raise ValueError(f"{name} has duplicate columns {duplicated[:5]}: name each column "
+                         "once")
+
+
+def _check_distinct_ids(ids: pd.Series, name: str) -> None:
+    """Refuse ids of different types that are equal (1, 1.0 and True): pandas would group
+    them as one series."""
+    groups, _ = pd.factorize(ids)
+    kinds, _ = pd.factorize(ids.map(type))
+    mixed = pd.Series(kinds).groupby(groups).nunique().to_numpy() > 1
+    if mixed.any():
+        first = ids[groups == np.flatnonzero(mixed)[0]]
+        equal = list(dict.fromkeys(zip(first.map(type), first, strict=True)))
+        raise ValueError(f"the unique_id column of {name} holds ids of different types that "
+                         f"are equal ({', '.join(repr(v) for _, v in equal[:3])}): they would "
+                         "make one series; give the ids one type (e.g. .astype(str))")
+
+
+def _is_missing(uid) -> bool:
+    """Whether a series id is NaN, None or NaT (a tuple of ids is not)."""
+    return not isinstance(uid, (tuple, list, np.ndarray)) and bool(pd.isna(uid))
+
+
+def as_id_index(ids: list, dtype=None) -> pd.Index:
+    """Series ids (a column of output) as an Index of the ids as they are: tuples stay tuples
+    (not a MultiIndex), and ids of several types keep theirs (1 stays an int beside 2.5).
+    ``dtype``: that of the whole panel's ids, when ``ids`` are some of them."""
+    if dtype is None and len({type(uid) for uid in ids}) > 1:
+        dtype = object
+    return pd.Index(ids, dtype=dtype, tupleize_cols=False)
+
+
+def _in_zone_of(index: pd.Index, like: pd.Index, what: str) -> pd.Index:
+    """``index`` in ``like``'s time zone. A ValueError when one is tz-aware and the other
+    naive: which instant a naive date means is not known."""
+    if not (isinstance(index, pd.DatetimeIndex) and isinstance(like, pd.DatetimeIndex)):
+        return index
+    if (index.tz is None) != (like.tz is None):
+        def zone(ix):
+            return "naive" if ix.tz is None else f"tz-aware ({ix.tz})"
+
+        raise ValueError(f"{what} has {zone(index)} dates, but y's are {zone(like)}: give "
+                         "both the same time zone (tz_localize or tz_convert)")
+    return index if like.tz is None else index.tz_convert(like.tz)
+
+
+def _regular_panel(parts: list[tuple], min_length: int, freq):
+    """`_regular` of each (what, index, values) of a panel; a series too short to show its
+    frequency takes the others' (the longest's)."""
+    checked = [None] * len(parts)
+    shared = None
+    for k in sorted(range(len(parts)), key=lambda j: -len(parts[j][1])):
+        what, index, values = parts[k]
+        assumed = freq if freq is not None or len(index) >= 3 else shared
+        checked[k] = _regular(index, values, what, min_length, assumed)
+        shared = shared or checked[k][0].freq
+    return [c[0] for c in checked], [c[1] for c in checked]
 
 
 def _regular(index: pd.Index, values: np.ndarray, what: str, min_length: int, freq=None):
@@ -575,6 +675,8 @@ def _regular(index: pd.Index, values: np.ndarray, what: str, min_length: int, fr
     if len(values) < min_length:
         raise ValueError(f"{what} has {len(values)} observations; at least {min_length} "
                          "are needed")
+    if index.hasnans:
+        raise ValueError(f"{what} has missing dates (NaT): give every observation its date")
     if index.has_duplicates:
         raise ValueError(f"{what} has duplicate dates: "
                          f"{list(index[index.duplicated()][:3].astype(str))}")
@@ -588,6 +690,9 @@ def _regular(index: pd.Index, values: np.ndarray, what: str, min_length: int, fr
     freq = index.freq or freq
     if freq is None and len(index) >= 3 and isinstance(index, pd.DatetimeIndex):
         freq = pd.DatetimeIndex(index, freq="infer").freq
+    if freq is None and len(index) < 3:
+        raise ValueError(f"{what} has {len(index)} observations, too few to tell its "
+                         "frequency (3 are needed, or set index.freq)")
     if freq is None:
         raise ValueError(f"{what} has no regular frequency: its dates must be evenly spaced "
                          "(gaps or irregular timestamps; tsrnn.fill_gaps(y, freq=...) fills "
@@ -612,6 +717,7 @@ def _exogenous_frames(X, panel: Panel) -> list[pd.DataFrame]:
         raise TypeError(f"X must be a pandas DataFrame, got {type(X).__name__}")
     if X.shape[1] == 0:
         raise ValueError("X has no columns")
+    _check_unique_columns(X, "X")
     if panel.form == "long":
         if not {"unique_id", "ds"} <= set(X.columns):
             raise ValueError("X for a long y must be long too: columns unique_id, ds and one "
