@@ -124,6 +124,10 @@ MONTHS = "ds,y\n" + "".join(f"2020-{m:02d}-01,{m}\n" for m in range(1, 13))
     ("unknown model", "invalid choice: 'prophet'"),
     ("text values", "must hold numbers; line 6 has 'n/a5'"),
     ("too few for the windows", "too few for n_windows=3"),
+    # a traceback and exit code 1 (MemoryError) under a memory limit; "Out of bounds
+    # timestamp" for dates past the year 9999 that a CSV file cannot hold
+    ("huge horizon", "at most 100,000,000 are made in one call"),
+    ("horizon past 9999", "runs past the end of the year 9999"),
 ])
 def test_bad_input_is_one_line_and_exit_code_2(tmp_path, case, message):
     args = {
@@ -142,6 +146,10 @@ def test_bad_input_is_one_line_and_exit_code_2(tmp_path, case, message):
                         "--horizon", 3],
         "too few for the windows": ["backtest", _write(tmp_path / "g.csv", MONTHS),
                                     "--horizon", 4, "--windows", 3, "--models", "naive"],
+        "huge horizon": ["forecast", _write(tmp_path / "h.csv", MONTHS), "--horizon",
+                         10**9, "--model", "naive"],
+        "horizon past 9999": ["forecast", _write(tmp_path / "i.csv", MONTHS), "--horizon",
+                              12 * 8000, "--model", "naive"],
     }[case]
     out = tmp_path / "out.csv"
     out.write_text("the previous output\n")

@@ -25,7 +25,7 @@ from . import __version__
 from .backtest import Comparison, compare
 from .datasets import load_airline
 from .forecasting import RNNForecaster
-from .forecasting.base import to_panel
+from .forecasting.base import check_horizon, to_panel
 from .forecasting.baselines import ARIMA, ETS, AutoARIMA, Drift, Mean, Naive, SeasonalNaive, Theta
 
 MODELS = ("lstm", "gru", "rnn", "arima", "autoarima", "ets", "theta", "naive", "snaive",
@@ -100,7 +100,10 @@ def forecast(args) -> int:
     """Fit one model to a CSV file and write its forecasts with intervals."""
     target = None if args.out is None else _check_target(Path(args.out))
     y = read_series(args.file, args.time_col, args.value_col, args.id_col)
-    m = args.season_length or season_length(to_panel(y).freq)
+    panel = to_panel(y)
+    # before the fit; the CSV file holds dates up to the year 9999 (Python's strftime)
+    check_horizon(args.horizon, panel, last_year=9999)
+    m = args.season_length or season_length(panel.freq)
     model = make_model(args.model, args.horizon, m, verbose=_progress_bar())
     tic = time.perf_counter()
     model.fit(y)

@@ -10,9 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tsrnn import RNNForecaster
-from tsrnn.baselines import Naive
+from tsrnn.baselines import Drift, Naive
 from tsrnn.datasets import load_airline, make_panel
-from tsrnn.forecasting.base import to_panel
+from tsrnn.forecasting.base import MAX_FORECASTS, check_horizon, to_panel
 
 FREQS = ["D", "W-SUN", "MS", "ME", "QS", "h", "YS"]
 
@@ -191,3 +191,47 @@ def test_a_long_update_may_list_the_series_in_another_order():
     f = Naive().fit(y.drop(new.index))
     expected = Naive().fit(y).predict(2)
     pd.testing.assert_frame_equal(f.update(new.iloc[::-1]).predict(2), expected)
+
+
+# -- horizons ------------------------------------------------------------------------------
+
+
+# the last date pandas holds at the resolution of load_airline's dates (pandas 2: "ns",
+# pandas 3: "us"), and the months from 1960-12 to it
+LAST_DATE = {"ns": ("2262-04-11", "3,616"), "us": ("294247-01-10", "3,507,433")}
+
+
+@pytest.mark.parametrize("forecaster", [Naive(), Drift(), RNNForecaster(**TINY)],
+                         ids=["naive", "drift", "rnn"])
+@pytest.mark.parametrize("horizon, match", [
+    (2**63, "at most 100,000,000 are made in one call"),   # hung (> 300 s)
+    (10**9, "at most 100,000,000 are made in one call"),   # MemoryError
+    # seconds of work, then an OutOfBoundsDatetime
+    (4 * 10**6, r"runs past {date}, the last date pandas holds.*\('{unit}'\).*"
+                r"reach {steps} steps at most"),
+])
+def test_absurd_horizons_are_refused_before_any_work(forecaster, horizon, match):
+    unit = load_airline().index.unit
+    match = match.format(unit=unit, date=LAST_DATE[unit][0], steps=LAST_DATE[unit][1])
+    f = forecaster.fit(load_airline())
+    with pytest.raises(ValueError, match=match):
+        f.predict(horizon)
+    with pytest.raises(ValueError, match=match):
+        f.predict_interval(horizon)
+
+
+def test_the_horizon_check_counts_every_series_and_each_kind_of_date():
+    long = make_panel(n_series=4, length=30, freq="D")
+    panel = to_panel(long.assign(ds=long["ds"].dt.to_period("D")))  # no last date
+    assert check_horizon(MAX_FORECASTS // 4, panel) == MAX_FORECASTS // 4
+    with pytest.raises(ValueError, match="100,000,004 forecasts"):
+        check_horizon(MAX_FORECASTS // 4 + 1, panel)
+    hourly = to_panel(pd.Series(1.0, index=pd.date_range("2000", periods=5, freq="h",
+                                                          unit="ns")))
+    with pytest.raises(ValueError, match=r"2262-04-11.*\('ns'\).*reach 2,299,075 steps"):
+        check_horizon(3_000_000, hourly)
+    assert check_horizon(2_299_075, hourly) == 2_299_075  # the last one that fits
+    periods = to_panel(load_airline().to_period("M"))
+    assert check_horizon(10**7, periods) == 10**7  # periods go on (64-bit ordinals)
+    with pytest.raises(ValueError, match="end of the year 9999"):
+        check_horizon(97_000, to_panel(load_airline()), last_year=9999)

@@ -32,6 +32,9 @@ from sklearn.utils.validation import check_is_fitted
 from .. import persistence
 
 LONG_COLUMNS = ("unique_id", "ds", "y")
+# Most forecasts one call makes (horizon times series): the output alone takes 0.8 GB per
+# float64 column there; more is a mistaken horizon, refused before any work.
+MAX_FORECASTS = 10**8
 
 
 @dataclass
@@ -277,8 +280,8 @@ class Forecaster(BaseEstimator):
         pandas.Series or pandas.DataFrame
             Indexed by the future dates; long form: columns ``unique_id, ds, yhat``.
         """
+        horizon = self._check_horizon(horizon)
         panel = self._panel_for_predict(X)
-        horizon = check_horizon(horizon)
         return panel.format({"yhat": self.forecast_arrays(panel, horizon)}, horizon)
 
     def predict_interval(self, horizon: int, coverage: float | Sequence[float] = 0.9, X=None):
@@ -294,9 +297,9 @@ class Forecaster(BaseEstimator):
         X : pandas.DataFrame, optional
             As for `predict`.
         """
-        panel = self._panel_for_predict(X)
-        horizon = check_horizon(horizon)
+        horizon = self._check_horizon(horizon)
         coverages = check_coverages(coverage)
+        panel = self._panel_for_predict(X)
         bounds = self.interval_arrays(panel, horizon, coverages)
         single = isinstance(coverage, Real)
         columns = {}
@@ -353,8 +356,11 @@ class Forecaster(BaseEstimator):
         _check_finite(self, panel, bounds)
         return bounds
 
-    def _panel_for_predict(self, X) -> Panel:
+    def _check_horizon(self, horizon) -> int:
         check_is_fitted(self, "panel_")
+        return check_horizon(horizon, self.panel_)
+
+    def _panel_for_predict(self, X) -> Panel:
         self._check_exogenous(X)
         self._check_fitted_with_X(X, "X")
         return self.panel_ if X is None else self.panel_.with_exogenous(X)
@@ -497,10 +503,54 @@ def _kept_on_failure(forecaster):
 # -- input checks ------------------------------------------------------------------------
 
 
-def check_horizon(horizon) -> int:
+def check_horizon(horizon, panel: Panel | None = None, last_year: int | None = None) -> int:
+    """``horizon`` as an int >= 1; with the ``panel`` forecast from, also a ValueError for a
+    horizon whose output would hold more than `MAX_FORECASTS` forecasts, or whose dates
+    would run past the last date pandas holds (or past the year ``last_year``): checked
+    before any work, for every forecaster and the command line."""
     if isinstance(horizon, bool) or not isinstance(horizon, Integral) or horizon < 1:
         raise ValueError(f"horizon must be a positive integer, got {horizon!r}")
-    return int(horizon)
+    horizon = int(horizon)
+    if panel is None:
+        return horizon
+    n_series = len(panel.ids)
+    if horizon * n_series > MAX_FORECASTS:
+        raise ValueError(f"horizon={horizon:,} asks for {horizon * n_series:,} forecasts "
+                         f"({n_series:,} series); at most {MAX_FORECASTS:,} are made in one "
+                         "call: forecast fewer steps or fewer series at a time")
+    # the series that ends last reaches furthest
+    k = max(range(n_series), key=lambda j: panel.index[j][-1])
+    last, freq = panel.index[k][-1], panel.freq
+    if _reaches(last, freq, horizon, last_year):
+        return horizon
+    if last_year is not None:
+        limit = f"the end of the year {last_year}"
+    elif isinstance(last, pd.Period):
+        limit = "the periods pandas holds (64-bit ordinals)"
+    else:
+        unit = panel.index[k].unit
+        end = pd.Timestamp(np.datetime64(np.iinfo(np.int64).max, unit))
+        limit = (f"{end.year}-{end.month:02d}-{end.day:02d}, the last date pandas holds at "
+                 f"the dates' resolution ({unit!r})")
+    # bisection for the most steps that fit: offsets such as month ends have no fixed length
+    low, high = 0, horizon - 1
+    while low < high:
+        mid = (low + high + 1) // 2
+        low, high = (mid, high) if _reaches(last, freq, mid, last_year) else (low, mid - 1)
+    series = on_series(panel.ids[k] if panel.form != "series" else None)
+    raise ValueError(f"horizon={horizon:,} runs past {limit}: the dates after the last one, "
+                     f"{last}{series}, at frequency {freq.freqstr}, reach {low:,} steps at "
+                     "most")
+
+
+def _reaches(last, freq, steps: int, last_year: int | None) -> bool:
+    """Whether the date ``steps`` periods after ``last`` exists in pandas (and falls in
+    ``last_year`` at the latest)."""
+    try:
+        end = last + steps if isinstance(last, pd.Period) else last + steps * freq
+    except (OverflowError, ValueError):  # OutOfBoundsDatetime is a ValueError
+        return False
+    return last_year is None or end.year <= last_year
 
 
 def check_coverages(coverage) -> list[float]:
