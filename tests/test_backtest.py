@@ -204,6 +204,7 @@ def test_dask_backend_gives_the_serial_forecasts():
     (dict(horizon=0), ValueError, "horizon must be a positive integer"),
     (dict(coverage=1.5), ValueError, "coverage must be in"),
     (dict(backend="spark"), ValueError, "backend must be one of"),
+    (dict(horizon=2**63), ValueError, "too few for n_windows=3"),  # was an OverflowError
 ])
 def test_bad_options_get_a_clear_error(options, error, match):
     kwargs = dict(horizon=12, n_windows=3) | options
@@ -219,6 +220,27 @@ def test_bad_forecaster_or_data_get_a_clear_error():
     gappy = load_airline().drop(load_airline().index[5])
     with pytest.raises(ValueError, match="frequency"):
         backtest(Naive(), gappy, horizon=3, n_windows=2)
+
+
+def test_a_series_named_by_a_tuple():
+    # a pandas error: the tuple was spread over rows
+    y = load_airline()
+    result = backtest(Naive(), y.rename(("a", 1)), horizon=3, n_windows=2)
+    assert (result.forecasts["unique_id"] == ("a", 1)).all()
+    assert (result.metrics["unique_id"] == ("a", 1)).all()
+    plain = backtest(Naive(), y.rename("a"), horizon=3, n_windows=2)
+    pd.testing.assert_frame_equal(result.forecasts.drop(columns="unique_id"),
+                                  plain.forecasts.drop(columns="unique_id"))
+
+
+def test_a_first_cutoff_with_too_little_history_is_named():
+    y = load_airline()[:40]
+    with pytest.raises(ValueError, match=r"at the backtest's cutoff 1950-04-01 00:00:00 "
+                                         r"\(window 1; the shortest series has 16 observations "
+                                         r"up to it\): the shortest series has 16 .*needs at "
+                                         "least 36"):
+        backtest(tsrnn.RNNForecaster(horizon=12, lags=24, **TINY_RNN), y, horizon=12,
+                 n_windows=2)
 
 
 def test_plots():

@@ -38,7 +38,7 @@ from sklearn.base import clone
 
 from . import metrics as _metrics
 from ._validation import check_choice, check_float, check_int
-from .forecasting.base import Forecaster, Panel, check_horizon, to_panel
+from .forecasting.base import Forecaster, Panel, as_id_index, check_horizon, to_panel
 
 __all__ = ["BacktestResult", "Comparison", "backtest", "compare"]
 
@@ -250,6 +250,7 @@ def backtest(forecaster: Forecaster, y, horizon: int, n_windows: int, step: int 
     outputs = _execute(tasks, backend, n_jobs)
 
     forecasts, scores = [], []
+    ids = as_id_index(_ids(panel))  # each part's ids of this dtype: none changes its type
     fit_seconds = predict_seconds = 0.0
     for (_, part, cuts, run, *_), (points, bounds, fit_s, predict_s) in zip(
             tasks, outputs, strict=True):
@@ -261,15 +262,18 @@ def backtest(forecaster: Forecaster, y, horizon: int, n_windows: int, step: int 
                 actual = part.values[k][c: c + horizon]
                 interval = None if window_bounds is None else window_bounds[k][0]
                 forecasts.append(_forecast_rows(part, k, c, horizon, window_points[k],
-                                                interval))
+                                                interval, ids.dtype))
                 scores.append({"unique_id": uid, "cutoff": part.index[k][c - 1],
                                **_scores(actual, window_points[k], interval,
                                          part.values[k][:c], season_length, coverage)})
     forecasts = pd.concat(forecasts, ignore_index=True)
-    scores = pd.DataFrame(scores).sort_values(["cutoff"], kind="stable", ignore_index=True)
+    scores = pd.DataFrame(scores)
+    scores["unique_id"] = as_id_index(list(scores["unique_id"]), ids.dtype)
+    scores = scores.sort_values(["cutoff"], kind="stable", ignore_index=True)
     forecasts = forecasts.sort_values(["cutoff"], kind="stable", ignore_index=True)
-    history = pd.concat([pd.DataFrame({"unique_id": uid, "ds": ix, "y": v}) for uid, v, ix in
-                         zip(_ids(panel), panel.values, panel.index, strict=True)],
+    history = pd.concat([pd.DataFrame({"unique_id": as_id_index([uid] * v.size, ids.dtype),
+                                       "ds": ix, "y": v})
+                         for uid, v, ix in zip(ids, panel.values, panel.index, strict=True)],
                         ignore_index=True)
     return BacktestResult(forecasts, scores, fit_seconds, predict_seconds,
                           time.perf_counter() - started, name or type(forecaster).__name__,
@@ -346,18 +350,18 @@ def _check_refit(refit, n_windows: int) -> int:
 def _cutoffs(panel: Panel, horizon: int, n_windows: int, step: int,
              window_size: int | None) -> np.ndarray:
     """(series, windows) positions of the first forecast date of each window."""
-    lengths = np.array([v.size for v in panel.values])
-    back = horizon + step * np.arange(n_windows - 1, -1, -1)
-    cutoffs = lengths[:, None] - back[None, :]
+    lengths = [v.size for v in panel.values]
     need = window_size or 1
-    short = np.flatnonzero(cutoffs[:, 0] < need)
-    if short.size:
+    first = horizon + step * (n_windows - 1)  # in Python's integers: they may be huge
+    short = [k for k, n in enumerate(lengths) if n - first < need]
+    if short:
         k = short[0]
         raise ValueError(
             f"series {_ids(panel)[k]!r} has {lengths[k]} observations, too few for "
             f"n_windows={n_windows} windows of horizon={horizon} every step={step} with "
-            f"{need} to fit on before the first: it needs at least {need + back[0]}")
-    return cutoffs
+            f"{need} to fit on before the first: it needs at least {need + first}")
+    back = horizon + step * np.arange(n_windows - 1, -1, -1)
+    return np.array(lengths)[:, None] - back[None, :]
 
 
 def _series_chunks(forecaster: Forecaster, n_series: int) -> list[list[int]]:
@@ -384,14 +388,20 @@ def _run(forecaster: Forecaster, panel: Panel, cutoffs: np.ndarray, run: list[in
             starts = list(stops - window_size)
         seen = panel.cut(starts, stops, future=horizon)
         tic = time.perf_counter()
-        if n == 0:
-            forecaster.fit_panel(seen)
-        else:
-            forecaster.update_panel(seen)
-        toc = time.perf_counter()
-        points.append(forecaster.forecast_arrays(seen, horizon))
-        bounds.append(None if coverage is None
-                      else forecaster.interval_arrays(seen, horizon, [coverage]))
+        try:
+            if n == 0:
+                forecaster.fit_panel(seen)
+            else:
+                forecaster.update_panel(seen)
+            toc = time.perf_counter()
+            points.append(forecaster.forecast_arrays(seen, horizon))
+            bounds.append(None if coverage is None
+                          else forecaster.interval_arrays(seen, horizon, [coverage]))
+        except ValueError as err:  # which cutoff failed: the data the forecaster saw there
+            shortest = min(v.size for v in seen.values)
+            raise ValueError(f"at the backtest's cutoff {seen.index[0][-1]} (window {w + 1}; "
+                             f"the shortest series has {shortest} observations up to it): "
+                             f"{err}") from err
         fit_seconds += toc - tic
         predict_seconds += time.perf_counter() - toc
     return points, bounds, fit_seconds, predict_seconds
@@ -438,8 +448,9 @@ def _ids(panel: Panel) -> list:
 
 
 def _forecast_rows(panel: Panel, k: int, c: int, horizon: int, points: np.ndarray,
-                   interval: np.ndarray | None) -> pd.DataFrame:
-    frame = pd.DataFrame({"unique_id": _ids(panel)[k], "cutoff": panel.index[k][c - 1],
+                   interval: np.ndarray | None, id_dtype) -> pd.DataFrame:
+    frame = pd.DataFrame({"unique_id": as_id_index([_ids(panel)[k]] * horizon, id_dtype),
+                          "cutoff": panel.index[k][c - 1],
                           "ds": panel.index[k][c: c + horizon],
                           "y": panel.values[k][c: c + horizon], "yhat": points})
     if interval is not None:
