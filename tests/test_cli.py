@@ -128,6 +128,8 @@ MONTHS = "ds,y\n" + "".join(f"2020-{m:02d}-01,{m}\n" for m in range(1, 13))
     # timestamp" for dates past the year 9999 that a CSV file cannot hold
     ("huge horizon", "at most 100,000,000 are made in one call"),
     ("horizon past 9999", "runs past the end of the year 9999"),
+    ("semicolons", "look separated by ';', not ','; pass --sep ';'"),
+    ("mixed UTC offsets", "mixes UTC offsets: line 2 has '2020-01-01 00:00+01:00', line 4"),
 ])
 def test_bad_input_is_one_line_and_exit_code_2(tmp_path, case, message):
     args = {
@@ -150,6 +152,11 @@ def test_bad_input_is_one_line_and_exit_code_2(tmp_path, case, message):
                          10**9, "--model", "naive"],
         "horizon past 9999": ["forecast", _write(tmp_path / "i.csv", MONTHS), "--horizon",
                               12 * 8000, "--model", "naive"],
+        "semicolons": ["forecast", _write(tmp_path / "j.csv", MONTHS.replace(",", ";")),
+                       "--horizon", 3],
+        "mixed UTC offsets": ["forecast", _write(tmp_path / "k.csv", MONTHS.replace(
+            "-01,", "-01 00:00+01:00,").replace("03-01 00:00+01:00", "03-01 00:00+02:00")),
+            "--horizon", 3],
     }[case]
     out = tmp_path / "out.csv"
     out.write_text("the previous output\n")
@@ -162,6 +169,7 @@ def test_bad_input_is_one_line_and_exit_code_2(tmp_path, case, message):
     assert done.returncode == 2
     assert "Traceback" not in done.stderr
     assert done.stderr.count("\n") == 1 and message in done.stderr, done.stderr
+    assert "Warning" not in done.stderr
     assert out.read_text() == "the previous output\n"  # untouched
     assert sorted(p.name for p in tmp_path.iterdir()) == before  # nothing new, no temp file
 
@@ -197,6 +205,13 @@ def test_unreadable_files_are_named(tmp_path, content, message):
     path.write_bytes(content)
     with pytest.raises(ValueError, match=re.escape(str(path)) + ".*" + message):
         cli.read_series(path)
+
+
+def test_read_series_takes_another_separator(tmp_path):
+    (tmp_path / "semicolons.csv").write_text(MONTHS.replace(",", ";"))
+    (tmp_path / "commas.csv").write_text(MONTHS)
+    pd.testing.assert_series_equal(cli.read_series(tmp_path / "semicolons.csv", sep=";"),
+                                   cli.read_series(tmp_path / "commas.csv"))
 
 
 def test_read_series_defaults(tmp_path):

@@ -99,7 +99,7 @@ def demo(args) -> int:
 def forecast(args) -> int:
     """Fit one model to a CSV file and write its forecasts with intervals."""
     target = None if args.out is None else _check_target(Path(args.out))
-    y = read_series(args.file, args.time_col, args.value_col, args.id_col)
+    y = read_series(args.file, args.time_col, args.value_col, args.id_col, args.sep)
     panel = to_panel(y)
     # before the fit; the CSV file holds dates up to the year 9999 (Python's strftime)
     check_horizon(args.horizon, panel, last_year=9999)
@@ -125,7 +125,7 @@ def backtest_command(args) -> int:
     out = None if args.out is None else Path(args.out)
     if out is not None and out.exists() and not out.is_dir():
         raise ValueError(f"--out {out} is a file; give a folder")
-    y = read_series(args.file, args.time_col, args.value_col, args.id_col)
+    y = read_series(args.file, args.time_col, args.value_col, args.id_col, args.sep)
     m = args.season_length or season_length(to_panel(y).freq)
     print(f"backtest: {args.windows} windows of {args.horizon} steps, season length {m}",
           flush=True)
@@ -143,7 +143,7 @@ def backtest_command(args) -> int:
 # -- data in -------------------------------------------------------------------------------
 
 def read_series(path, time_col: str | None = None, value_col: str | None = None,
-                id_col: str | None = None) -> pd.Series | pd.DataFrame:
+                id_col: str | None = None, sep: str = ",") -> pd.Series | pd.DataFrame:
     """A CSV file as a forecaster's y.
 
     Parameters
@@ -157,6 +157,8 @@ def read_series(path, time_col: str | None = None, value_col: str | None = None,
         Column of values; default ``"y"`` if there is one, else the only other numeric column.
     id_col : str, optional
         Column of series ids, which makes y long; default ``"unique_id"`` if there is one.
+    sep : str, default=","
+        The field separator.
 
     Returns
     -------
@@ -165,7 +167,7 @@ def read_series(path, time_col: str | None = None, value_col: str | None = None,
     for gaps).
     """
     try:
-        frame = pd.read_csv(path)
+        frame = pd.read_csv(path, sep=sep)
     except UnicodeDecodeError as exc:
         raise ValueError(f"{path} is not UTF-8 text (byte {exc.start}: {exc.reason})") from None
     except pd.errors.EmptyDataError:
@@ -173,6 +175,12 @@ def read_series(path, time_col: str | None = None, value_col: str | None = None,
     except pd.errors.ParserError as exc:
         raise ValueError(f"{path} is not a well-formed CSV file: {exc}") from None
     columns = list(frame.columns)
+    if len(columns) == 1:  # one field per line: often another separator than ``sep``
+        other = next((c for c in (";", "\t", "|", ",") if c != sep and c in str(columns[0])),
+                     None)
+        if other is not None:
+            raise ValueError(f"{path} has a single column {columns[0]!r}: its fields look "
+                             f"separated by {other!r}, not {sep!r}; pass --sep {other!r}")
     for option, col in (("--time-col", time_col), ("--value-col", value_col),
                         ("--id-col", id_col)):
         if col is not None and col not in columns:
@@ -218,9 +226,12 @@ def _parse_dates(column: pd.Series, name: str, path) -> pd.Series:
     with warnings.catch_warnings():
         # "could not infer format": each element is then parsed on its own, which is fine
         warnings.simplefilter("ignore", UserWarning)
+        # pandas < 3 warns of mixed UTC offsets (and parses them as objects); pandas 3 raises
+        warnings.simplefilter("error", FutureWarning)
         try:
             dates = pd.to_datetime(column, errors="coerce")
-        except (ValueError, TypeError):  # e.g. floats, or mixed time zones
+        except (ValueError, TypeError, FutureWarning):  # e.g. floats, or mixed time zones
+            _check_one_offset(column, name, path)
             dates = pd.Series(pd.NaT, index=column.index)
     bad = np.flatnonzero(dates.isna().to_numpy())
     if bad.size:
@@ -228,6 +239,25 @@ def _parse_dates(column: pd.Series, name: str, path) -> pd.Series:
         raise ValueError(f"column {name!r} of {path} must hold dates; line {row + 2} has "
                          f"{column.iloc[row]!r} (--time-col names the date column)")
     return dates
+
+
+def _check_one_offset(column: pd.Series, name: str, path) -> None:
+    """Refuse dates that parse, but with different UTC offsets (summer time, say): which
+    local dates they stand for is not known."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        if pd.to_datetime(column, errors="coerce", utc=True).isna().any():
+            return  # some are not dates at all: said, by line, by the caller
+    try:
+        offsets = [pd.Timestamp(text).utcoffset() for text in column]
+    except (ValueError, TypeError):
+        return
+    row = next((k for k, offset in enumerate(offsets) if offset != offsets[0]), None)
+    if row is None:  # one offset: not what failed
+        return
+    raise ValueError(f"column {name!r} of {path} mixes UTC offsets: line 2 has "
+                     f"{column.iloc[0]!r}, line {row + 2} {column.iloc[row]!r}; write every "
+                     "date with one offset (or none)")
 
 
 def season_length(freq) -> int:
@@ -423,6 +453,8 @@ def _add_data_options(parser: argparse.ArgumentParser) -> None:
                              "12, quarterly 4, weekly 52, daily 7, hourly 24, else 1)")
     parser.add_argument("--coverage", type=_coverage, default=0.9,
                         help="coverage of the prediction intervals (default 0.9)")
+    parser.add_argument("--sep", default=",", metavar="S",
+                        help='field separator of the CSV file (default ",")')
 
 
 def _parser() -> argparse.ArgumentParser:
