@@ -202,6 +202,9 @@ def test_cuda_is_refused_clearly(monkeypatch):
     (np.zeros((10, 5, 1, 1)), np.zeros(10), ValueError, "shape|dim"),
     (np.zeros((10, 5)), np.zeros(9), ValueError, "inconsistent"),
     (np.array([["a"] * 5] * 10, dtype=object), np.zeros(10), ValueError, "float|convert"),
+    # "input_size must be >= 1", and x (the network's) for X
+    (np.zeros((10, 5, 0)), np.zeros(10), ValueError, r"X has no features \(axis 2\)"),
+    (np.zeros((10, 0, 3)), np.zeros(10), ValueError, r"X has no time steps \(axis 1\)"),
 ])
 def test_bad_data_gets_a_clear_error(X, y, error, match):
     with pytest.raises(error, match=match):

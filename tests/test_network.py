@@ -248,6 +248,13 @@ def test_bad_targets_and_states():
         net.loss_and_grad(x, np.zeros((2, 2)), sample_weight=np.ones(3))
     with pytest.raises(ValueError, match="sample_weight must be non-negative"):
         net.loss_and_grad(x, np.zeros((2, 2)), sample_weight=np.zeros((2, 2)))
+    # taken as probabilities, and a loss computed
+    for y in (np.full((2, 2), 5.0), np.full((2, 2), 0.2), np.array([[1.5, -0.5]] * 2)):
+        with pytest.raises(ValueError, match=r"class probabilities .*values in \[0, 1\], "
+                                             "each row summing to 1"):
+            net.loss_and_grad(x, y, loss="cross_entropy")
+        with pytest.raises(ValueError, match="class probabilities"):
+            net.training_data(x, y, loss="cross_entropy")
     with pytest.raises(ValueError, match=r"h0 must have shape \(1, 2, 3\)"):
         net.forward(x, h0=np.zeros((1, 3, 3)))
     with pytest.raises(ValueError, match="c0 is only for cell='lstm'"):

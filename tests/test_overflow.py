@@ -35,9 +35,11 @@ def series():
 def test_mse_of_targets_whose_squares_overflow_is_refused(sequences, dtype, size):
     X, y = sequences
     model = tsrnn.LSTMRegressor(dtype=dtype, **NET)
-    with pytest.raises(ValueError, match=f"mse loss squares errors.*overflows {dtype}"):
+    with pytest.raises(ValueError, match=f"mse loss squares errors.*overflows {dtype}") as err:
         model.fit(X, y * size)
     assert not hasattr(model, "network_")
+    # float64 is advised only to a float32 model
+    assert ("dtype='float64'" in str(err.value)) == (dtype == "float32")
 
 
 def test_large_targets_train_with_mae_and_early_stopping(sequences):

@@ -345,6 +345,9 @@ def test_bad_optimizer_arguments(kwargs, match):
     ({"batch_size": 0}, "batch_size"),
     ({"clip_norm": 0.0}, "clip_norm"),
     ({"seed": -1}, "seed"),
+    # Numba typing errors: the kernels take a signed 64-bit seed
+    ({"seed": 2**63}, r"seed must be <= 9223372036854775807"),
+    ({"seed": 2**64}, r"seed must be <= 9223372036854775807"),
     ({"loss": "nope"}, "loss"),
 ])
 def test_bad_train_epoch_arguments_change_nothing(kwargs, match):

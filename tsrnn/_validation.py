@@ -7,12 +7,14 @@ import numpy as np
 FLOAT_DTYPES = ("float32", "float64")
 
 
-def check_int(name: str, value, minimum: int = 1) -> int:
-    """Return ``value`` as an int, or raise if it is not an integer >= minimum."""
+def check_int(name: str, value, minimum: int = 1, maximum: int | None = None) -> int:
+    """Return ``value`` as an int, or raise if it is not an integer in [minimum, maximum]."""
     if isinstance(value, bool) or not isinstance(value, Integral):
         raise TypeError(f"{name} must be an integer, got {value!r} ({type(value).__name__})")
     if value < minimum:
         raise ValueError(f"{name} must be >= {minimum}, got {value}")
+    if maximum is not None and value > maximum:
+        raise ValueError(f"{name} must be <= {maximum}, got {value}")
     return int(value)
 
 

@@ -216,6 +216,10 @@ class _RecurrentEstimator(BaseEstimator):
         if X.ndim > 3:
             raise ValueError(f"X must be 2-D (n, T) or 3-D (n, T, F), got shape {X.shape}")
         X = X[:, :, None] if X.ndim == 2 else X
+        if 0 in X.shape[1:]:
+            empty = "time steps (axis 1)" if X.shape[1] == 0 else "features (axis 2)"
+            raise ValueError(f"X has no {empty}: its shape is {X.shape}, sequences (n, T) or "
+                             "(n, T, F) with T and F at least 1")
         if first_fit:
             self.n_timesteps_, self.n_channels_ = X.shape[1], X.shape[2]
         elif X.shape[2] != self.n_channels_:
@@ -360,7 +364,7 @@ class _Regressor(RegressorMixin, _RecurrentEstimator):
                 f"y has values up to {peak:.3g} in magnitude: the mse loss squares errors of "
                 f"that size, which overflows {self.dtype} above {limit:.3g}. Scale y first "
                 "(e.g. sklearn.compose.TransformedTargetRegressor with a StandardScaler), or "
-                "use loss='mae' or dtype='float64'")
+                "use loss='mae'" + (" or dtype='float64'" if self.dtype == "float32" else ""))
         return y2
 
     def _check_weights(self, sample_weight, X, y_encoded):

@@ -351,7 +351,7 @@ class RecurrentNetwork:
             Rows per mini-batch; the last one may be smaller.
         shuffle : bool
             Visit the rows in a random order drawn from ``seed``.
-        seed : int
+        seed : int in [0, 2**63)
             Seed of the shuffle and of the dropout masks; give each epoch its own.
         dropout : float in [0, 1)
             Probability of zeroing each output of a layer that feeds another layer (as
@@ -380,7 +380,8 @@ class RecurrentNetwork:
         if not isinstance(optimizer, Optimizer):
             raise TypeError(f"optimizer must be a tsrnn.network.Optimizer, got {optimizer!r}")
         batch_size = check_int("batch_size", batch_size)
-        seed = check_int("seed", seed, minimum=0)
+        # the kernels take the seed as a signed 64-bit integer
+        seed = check_int("seed", seed, minimum=0, maximum=2**63 - 1)
         dropout = check_float("dropout", dropout, 0.0, 1.0, include_high=False)
         if clip_norm is not None:
             clip_norm = check_float("clip_norm", clip_norm, 0.0, np.inf, include_low=False)
@@ -478,6 +479,11 @@ class RecurrentNetwork:
         arr = check_numeric_array("y", arr, 2, self.dtype)
         if arr.shape != (batch, self.output_size):
             raise ValueError(f"y must have shape ({batch}, {self.output_size}), got {arr.shape}")
+        if loss == "cross_entropy" and ((arr < 0).any() or (arr > 1).any() or not np.allclose(
+                arr.sum(axis=1, dtype=np.float64), 1.0, rtol=0.0, atol=1e-3)):
+            raise ValueError("y for loss='cross_entropy' must be class indices of shape (batch,)"
+                             " or class probabilities of shape (batch, output_size): values in "
+                             "[0, 1], each row summing to 1")
         return np.ascontiguousarray(arr)
 
     def __repr__(self) -> str:

@@ -139,6 +139,8 @@ def test_bad_arguments_get_a_clear_error():
         tsrnn.RNNForecaster(cell="transformer").fit(y)
     with pytest.raises(ValueError, match="lags"):
         tsrnn.RNNForecaster(lags=0).fit(y)
+    with pytest.raises(ValueError, match="n_models must be at most 100"):  # ran over 300 s
+        tsrnn.RNNForecaster(n_models=10**6).fit(y)
     long = make_panel(n_series=2, length=30, random_state=0)
     long.loc[long.unique_id == "s1", "ds"] = pd.date_range("2000-01-01", periods=30, freq="D")
     with pytest.raises(ValueError, match="frequency"):

@@ -253,7 +253,10 @@ class RNNForecaster(Forecaster):
         if self.early_stopping not in (True, False, "auto"):
             raise ValueError(f"early_stopping must be True, False or 'auto', got "
                              f"{self.early_stopping!r}")
-        _positive_int("n_models", self.n_models)
+        # each network is trained in full, and the median of more than 100 hardly moves
+        if _positive_int("n_models", self.n_models) > 100:
+            raise ValueError(f"n_models must be at most 100 (networks trained, each in full), "
+                             f"got {self.n_models}")
         if not isinstance(self.difference, bool):
             raise TypeError(f"difference must be True or False, got {self.difference!r}")
         unknown = [c for c in _names("calendar", self.calendar) if c not in CALENDAR]
