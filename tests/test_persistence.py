@@ -253,23 +253,24 @@ def saved(path):
 def rewrite(path, *, meta=None, members=None, checksum=True):
     """Rewrite the archive at ``path`` with ``meta(dict)`` applied to its JSON and
     ``members`` (name -> bytes) replacing or adding members, as a valid zip; with
-    ``checksum`` the sha256 is made to match the new arrays (so that what is tested is not
-    the checksum)."""
+    ``checksum`` the file is sealed as save seals it, its archive comment the sha256 of every
+    byte before it (so that what is tested is not the checksum)."""
     with zipfile.ZipFile(path) as archive:
         contents = {name: archive.read(name) for name in archive.namelist()}
     contents.update(members or {})
     info = json.loads(contents["tsrnn.json"])
     if meta is not None:
         meta(info)
-    if checksum:
-        digest = hashlib.sha256()
-        for name in info["arrays"]:
-            digest.update(contents[name])
-        info["sha256"] = digest.hexdigest()
     contents["tsrnn.json"] = json.dumps(info).encode()
-    with zipfile.ZipFile(path, "w") as archive:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
         for name, data in contents.items():
             archive.writestr(name, data)
+        archive.comment = b"0" * 64
+    data = buffer.getvalue()
+    if checksum:
+        data = data[:-64] + hashlib.sha256(data[:-64]).hexdigest().encode()
+    path.write_bytes(data)
 
 
 def refuses(path, match):
@@ -387,6 +388,195 @@ def test_malformed_state_is_refused(saved):
 
     rewrite(saved, meta=broken)
     refuses(saved, "unknown tag 'nonsense'")
+
+
+def test_every_byte_of_the_file_is_covered(path):
+    """Any one byte changed, in the JSON, an array or the zip's own records, fails to load."""
+    tsrnn.RecurrentNetwork("gru", input_size=1, hidden_size=2, random_state=0).save(path)
+    data = path.read_bytes()
+    for position in range(len(data)):
+        changed = bytearray(data)
+        changed[position] ^= 0x20
+        path.write_bytes(bytes(changed))
+        with pytest.raises(ValueError, match="cannot load"):
+            tsrnn.load(path)
+
+
+def test_an_edited_json_fails_the_checksum(path):
+    LSTMRegressor(**TINY, random_state=0).fit(sequences(), sequences(t=1).ravel()).save(path)
+
+    def edit(info):
+        info["state"]["state"]["n_iter_"] = 1
+
+    rewrite(path, meta=edit, checksum=False)  # the zip's CRCs match, the seal does not
+    refuses(path, "checksum")
+
+
+@pytest.fixture
+def regressor(path):
+    """A fitted LSTMRegressor saved at ``path``, and its predictions."""
+    X = sequences()
+    est = LSTMRegressor(**TINY, random_state=0).fit(X, sequences(t=1).ravel())
+    est.save(path)
+    return path, est.predict(X)
+
+
+def _set(*keys, value):
+    """A ``meta`` edit for `rewrite` that sets the value at ``keys`` in the JSON."""
+    def edit(info):
+        node = info
+        for key in keys[:-1]:
+            node = node[key]
+        node[keys[-1]] = value
+    return edit
+
+
+NETWORK = ("state", "state", "network_", "state")
+
+
+@pytest.mark.parametrize("keys, value, match", [
+    # the estimator's parameters against its network: predicted other numbers (5), or failed
+    # in Numba at predict (4000, num_layers 3)
+    (("state", "state", "hidden_size"), 5, "network_.hidden_size is 4"),
+    (("state", "state", "hidden_size"), 4000, "network_.hidden_size is 4"),
+    (("state", "state", "num_layers"), 3, "network_.num_layers is 1"),
+    # the network's sizes against its weights
+    ((*NETWORK, "hidden_size"), 5, r"theta must hold the \d+ float32 weights"),
+    ((*NETWORK, "num_layers"), 3, r"theta must hold"),
+    ((*NETWORK, "input_size"), 0, "input_size must be >= 1"),
+    ((*NETWORK, "cell"), "gru", r"theta must hold|network_\.cell"),
+    # the parameters' own rules, fitted attributes
+    (("state", "state", "learning_rate"), -1.0, "learning_rate"),
+    (("state", "state", "n_iter_"), -3, "n_iter_ must be a non-negative integer"),
+    (("state", "state", "n_features_in_"), 7, "n_features_in_"),
+    (("state", "state", "_y_ndim"), 3, "_y_ndim"),
+])
+def test_a_state_that_breaks_its_rules_is_refused_at_load(regressor, keys, value, match):
+    path, _ = regressor
+    rewrite(path, meta=_set(*keys, value=value))  # sealed: only the state is wrong
+    refuses(path, match)
+
+
+def test_a_refused_state_is_named_by_its_path_in_the_model(regressor):
+    path, _ = regressor
+    rewrite(path, meta=_set(*NETWORK, "hidden_size", value=5))
+    refuses(path, r"invalid state of LSTMRegressor\.network_ \(a RecurrentNetwork\)")
+
+
+@pytest.mark.parametrize("other", ["GRURegressor", "LSTMClassifier", "Naive", "Drift"])
+def test_a_class_swapped_for_another_allowed_one_is_refused(regressor, other):
+    path, _ = regressor
+
+    def swap(info):
+        info["class"] = info["state"]["class"] = other
+
+    rewrite(path, meta=swap)
+    with pytest.raises(ValueError, match=f"invalid state of {other}") as err:
+        tsrnn.load(path)
+    assert str(path) in str(err.value)
+
+
+def test_an_unedited_state_still_loads_and_predicts(regressor):
+    path, expected = regressor
+    rewrite(path, meta=lambda info: None)
+    np.testing.assert_array_equal(tsrnn.load(path).predict(sequences()), expected)
+
+
+@pytest.mark.parametrize("edit, match", [
+    (lambda s: s["panel_"]["state"].update(form="wrong"), "form must be one of"),
+    (lambda s: s["panel_"]["state"]["ids"].append("extra"), "one entry per series"),
+    (lambda s: s["models_"].pop(), "models_ must be a list of one model per series"),
+    (lambda s: s["models_"][0]["state"].update(sigma=-1.0), "sigma must be a float >= 0"),
+    (lambda s: s.update(season_length=0), "season_length"),
+])
+def test_a_forecaster_state_that_breaks_its_rules_is_refused(path, edit, match):
+    y = tsrnn.datasets.load_airline().to_frame("a").assign(b=1.0)
+    SeasonalNaive(season_length=12).fit(y).save(path)
+    rewrite(path, meta=lambda info: edit(info["state"]["state"]))
+    refuses(path, match)
+
+
+@pytest.fixture
+def forecaster(path):
+    """A fitted RNNForecaster saved at ``path``, and its forecasts."""
+    f = RNNForecaster(horizon=2, lags=4, **TINY, n_models=2, random_state=0).fit(
+        tsrnn.datasets.load_airline()[:30])
+    f.save(path)
+    return path, f.predict(2)
+
+
+@pytest.mark.parametrize("key, value, match", [
+    # each loaded, then failed at predict in numpy (a window of the wrong length, a scale
+    # that is not one) or forecast other numbers
+    ("lags_", 6, r"lags_ is not that of the fitted history and parameters \(got 6\)"),
+    ("steps_", 1, "steps_ is not that"),
+    ("scale_", [-1.0], "scale_ is not that"),
+    ("log_", [True, True], "log_ is not that"),
+    ("n_features_", 2, "n_features_ is not that"),
+    ("estimators_", [], "estimators_ is not that"),
+    ("calibration_", "x", "calibration_ is not that"),
+    ("hidden_size", 5, "estimators_ is not that"),  # the networks have 4
+    ("n_models", 1, "estimators_ is not that"),
+    ("n_models", 10**6, "n_models must be at most 100"),
+])
+def test_a_forecaster_fitted_state_that_disagrees_is_refused(forecaster, key, value, match):
+    path, _ = forecaster
+
+    rewrite(path, meta=_set("state", "state", key, value=value))
+    refuses(path, rf"invalid state of RNNForecaster: .*{match}")
+
+
+def test_an_unedited_forecaster_still_loads_and_forecasts(forecaster):
+    path, expected = forecaster
+    rewrite(path, meta=lambda info: None)
+    assert_same_frame(tsrnn.load(path).predict(2), expected)
+
+
+def test_files_of_format_version_1_still_load(regressor):
+    """Version 1: the JSON's sha256 covers the arrays, and there is no seal."""
+    path, expected = regressor
+
+    def version_1(info):
+        with zipfile.ZipFile(path) as archive:
+            digest = hashlib.sha256()
+            for name in info["arrays"]:
+                digest.update(archive.read(name))
+        info.update(format_version=1, sha256=digest.hexdigest())
+
+    rewrite(path, meta=version_1, checksum=False)
+    np.testing.assert_array_equal(tsrnn.load(path).predict(sequences()), expected)
+    rewrite(path, meta=_set("state", "state", "hidden_size", value=5), checksum=False)
+    refuses(path, "network_.hidden_size is 4")  # its state is checked as a new file's
+
+
+# -- where save writes -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("target, error, match", [
+    ("", ValueError, "path is empty"),
+    (b"model.tsrnn", TypeError, "path must be a str"),
+    ("folder/", ValueError, "names a folder"),
+    (".", ValueError, "names a folder"),
+    ("missing/model.tsrnn", FileNotFoundError, "the folder 'missing' does not exist"),
+])
+def test_save_refuses_a_path_it_cannot_write_by_name(tmp_path, monkeypatch, target, error,
+                                                     match):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(error, match=match) as err:
+        Naive().save(target)
+    assert ".tmp" not in str(err.value)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_error_while_writing_names_the_file_not_the_temporary_one(path, monkeypatch):
+    def no_space(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", no_space)
+    with pytest.raises(OSError, match="No space left") as err:
+        Naive().save(path)
+    assert err.value.filename == str(path)
+    assert list(path.parent.iterdir()) == []
 
 
 # -- atomic writes -------------------------------------------------------------------------

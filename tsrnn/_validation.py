@@ -75,3 +75,28 @@ def check_numeric_array(name: str, value, ndim: int, dtype: np.dtype) -> np.ndar
         raise ValueError(f"{name} has values too large for {np.dtype(dtype).name} (beyond "
                          f"{limit:.3g} in magnitude)")
     return cast
+
+
+def check_parameter_names(estimator) -> None:
+    """Refuse an estimator whose public attributes (names without a leading or trailing
+    underscore) are not its class's parameters: what a model file edited into another class
+    would load as."""
+    expected = set(estimator._get_param_names())
+    present = {k for k in vars(estimator) if not k.startswith("_") and not k.endswith("_")}
+    if present != expected:
+        missing, unknown = sorted(expected - present), sorted(present - expected)
+        raise ValueError(f"its parameters are not those of {type(estimator).__name__}: "
+                         f"missing {missing[:5]}, unknown {unknown[:5]}")
+
+
+def check_attributes(obj, rules: dict, problem: str) -> None:
+    """Raise a ValueError naming the first attribute of ``obj`` whose rule (a function of
+    nothing, true when the attribute is right) fails, or raises as it looks (the attribute
+    missing, or of another type): ``"<name> <problem> (got <value>)"``."""
+    for name, rule in rules.items():
+        try:
+            ok = rule()
+        except (AttributeError, TypeError, ValueError, IndexError, KeyError):
+            ok = False
+        if not ok:
+            raise ValueError(f"{name} {problem} (got {getattr(obj, name, 'nothing')!r:.80})")

@@ -25,7 +25,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from . import persistence
-from ._validation import check_numeric_array
+from ._validation import check_numeric_array, check_parameter_names
 from .kernels import OPTIMIZERS
 from .network import DEVICES, NONLINEARITIES, Optimizer, RecurrentNetwork
 
@@ -326,6 +326,49 @@ class _RecurrentEstimator(BaseEstimator):
 
     # -- saving ----------------------------------------------------------------------------
 
+    def _check_state(self) -> None:
+        """Raise a ValueError/TypeError naming the attribute where a state loaded from a file
+        breaks the parameters' rules, or where the fitted attributes disagree with each other
+        or with the network (`tsrnn.load` calls it; the network checks itself as it loads)."""
+        check_parameter_names(self)
+        self._validate_params()
+        self._check_loss()
+        if "network_" not in vars(self):
+            return  # unfitted: the parameters are all there is
+        net = self.network_
+        if type(net) is not RecurrentNetwork or type(self._optimizer) is not Optimizer:
+            raise TypeError("network_ and _optimizer must be a RecurrentNetwork and an "
+                            "Optimizer")
+        expected = {"cell": self._cell, "hidden_size": self.hidden_size,
+                    "num_layers": self.num_layers, "dtype": np.dtype(self.dtype),
+                    "input_size": self.n_channels_, "output_size": self._n_outputs()}
+        if self._cell == "rnn":
+            expected["nonlinearity"] = self.nonlinearity
+        if self._cell == "gru":
+            expected["reset_after"] = self.reset_after
+        for name, value in expected.items():
+            if getattr(net, name) != value:
+                raise ValueError(f"network_.{name} is {getattr(net, name)!r}, but the "
+                                 f"estimator's is {value!r}")
+        if self._optimizer.name != self.optimizer or (
+                self._optimizer._buffers is not None
+                and self._optimizer._buffers[0].shape != net.theta.shape):
+            raise ValueError("_optimizer is not the optimizer of network_")
+        for name in ("n_iter_", "t_", "n_timesteps_", "n_features_in_", "_no_improvement"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, Integral) or value < 0:
+                raise ValueError(f"{name} must be a non-negative integer, got {value!r}")
+        if self.n_features_in_ != self.n_timesteps_:
+            raise ValueError(f"n_features_in_ ({self.n_features_in_}) must equal n_timesteps_ "
+                             f"({self.n_timesteps_})")
+        if len(self.loss_curve_) != self.n_iter_:
+            raise ValueError(f"loss_curve_ has {len(self.loss_curve_)} epochs, n_iter_ says "
+                             f"{self.n_iter_}")
+
+    def _n_outputs(self) -> int:
+        """The network's outputs that the fitted attributes imply."""
+        raise NotImplementedError
+
     def save(self, path) -> None:
         """Write the estimator, fitted or not, to ``path`` in tsrnn's model format;
         `tsrnn.load` reads it back, predicting bit for bit as this one (and training on from
@@ -378,6 +421,12 @@ class _Regressor(RegressorMixin, _RecurrentEstimator):
                              f"{y_encoded.shape} (one weight per target), got {w.shape}")
         return w
 
+    def _n_outputs(self) -> int:
+        if self._y_ndim not in (1, 2):
+            raise ValueError(f"_y_ndim must be 1 or 2, got {self._y_ndim!r}")
+        # y of shape (n,) has one output; (n, k) any number, which the network says
+        return 1 if self._y_ndim == 1 else self.network_.output_size
+
     def _validation_score(self, X, y, weights) -> float:
         # in float64: float32 squares of large targets would overflow to a NaN score
         y = y.astype(np.float64)
@@ -427,6 +476,14 @@ class _Classifier(ClassifierMixin, _RecurrentEstimator):
             raise ValueError(f"y contains labels not seen when fitting: {unknown.tolist()}")
         codes = self._encoder.transform(y)
         return np.eye(len(self.classes_), dtype=self.dtype)[codes]
+
+    def _n_outputs(self) -> int:
+        if type(self._encoder) is not LabelEncoder or not np.array_equal(
+                self._encoder.classes_, self.classes_):
+            raise ValueError("_encoder must be a LabelEncoder of the classes in classes_")
+        if len(self.classes_) < 2:
+            raise ValueError(f"classes_ must hold at least 2 classes, got {self.classes_!r}")
+        return len(self.classes_)
 
     def _validation_score(self, X, y, weights) -> float:
         return accuracy_score(y.argmax(axis=1), self.network_.forward(X).argmax(axis=1),

@@ -129,6 +129,21 @@ class Optimizer:
                          float(self.nesterov), self.weight_decay,
                          np.inf if clip_norm is None else clip_norm])
 
+    def _check_state(self) -> None:
+        """Raise a ValueError/TypeError naming what breaks the constructor's rules in a state
+        loaded from a file (`tsrnn.load` calls it)."""
+        Optimizer(self.name, self.learning_rate, beta1=self.beta1, beta2=self.beta2,
+                  eps=self.eps, momentum=self.momentum, nesterov=self.nesterov,
+                  weight_decay=self.weight_decay)
+        if self._buffers is None:
+            return
+        m, v, step = self._buffers
+        if not (m.ndim == 1 and m.dtype.kind == "f" and v.shape == m.shape
+                and v.dtype == m.dtype and step.shape == (1,) and step.dtype == np.int64
+                and step[0] >= 0):
+            raise ValueError("_buffers must be two moment vectors of one shape and float dtype "
+                             "and a non-negative int64 step count")
+
 
 class RecurrentNetwork:
     """A stack of recurrent layers of one cell with a linear head on the last time step.
@@ -437,6 +452,33 @@ class RecurrentNetwork:
         self.__dict__.update(state)
         if self.device == "cuda" and _cuda_unavailable() is not None:
             self.device = "cpu"  # trained on a GPU, loaded without one: the same numbers
+
+    def _check_state(self) -> None:
+        """Raise a ValueError/TypeError naming the attribute where a state loaded from a file
+        breaks the constructor's rules or disagrees with the weights (`tsrnn.load` calls it:
+        an edited file fails there, not in a kernel)."""
+        check_choice("cell", self.cell, CELLS)
+        sizes = [check_int(name, getattr(self, name))
+                 for name in ("input_size", "hidden_size", "num_layers", "output_size")]
+        check_choice("nonlinearity", self.nonlinearity, NONLINEARITIES)
+        if type(self.reset_after) is not bool:
+            raise TypeError(f"reset_after must be True or False, got {self.reset_after!r}")
+        dtype = check_float_dtype("dtype", self.dtype)
+        check_choice("device", self.device, ("cpu", "cuda"))
+        layout = _param_layout(kernels.n_gates(CELLS[self.cell]), *sizes)
+        size = layout[-1][1] + self.output_size
+        theta = self.theta
+        if type(theta) is not np.ndarray or theta.dtype != dtype or theta.shape != (size,):
+            raise ValueError(
+                f"theta must hold the {size} {dtype.name} weights of a {self.cell} network of "
+                f"input_size={sizes[0]}, hidden_size={sizes[1]}, num_layers={sizes[2]}, "
+                f"output_size={sizes[3]}; it holds {getattr(theta, 'shape', '?')} of "
+                f"{getattr(theta, 'dtype', type(theta).__name__)}")
+        if list(self._layout) != layout or not np.array_equal(
+                self._offsets, [start for _, start, _ in layout]):
+            raise ValueError("_layout and _offsets must be those of the network's sizes")
+        if not np.isfinite(theta).all():
+            raise ValueError("theta holds NaN or infinite weights")
 
     # -- input checks ----------------------------------------------------------------------
 

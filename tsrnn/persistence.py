@@ -4,9 +4,13 @@ A model file is a zip archive (members stored, not compressed) holding
 
 - ``arrays/<k>.npy``: every numpy array of the model, written by `numpy.save` with
   ``allow_pickle=False`` and read back by `numpy.load` with ``allow_pickle=False``;
-- ``tsrnn.json``: ``{"format": "tsrnn-model", "format_version": 1, "tsrnn_version": ...,
-  "class": <the model's class>, "arrays": [<the array members, in order>], "sha256": <of
-  their bytes, in that order>, "state": <the model>}``.
+- ``tsrnn.json``: ``{"format": "tsrnn-model", "format_version": 2, "tsrnn_version": ...,
+  "class": <the model's class>, "arrays": [<the array members, in order>], "state": <the
+  model>}``;
+
+and, as the archive's comment (its last 64 bytes), the sha256 in hex of every byte before it:
+the JSON, the arrays and the zip's own records, so that a change of any byte is caught. (Files
+of format version 1 have no comment; their JSON holds a "sha256" of the arrays alone.)
 
 The state is the model's pickle state (its ``__dict__``: parameters, fitted attributes and
 the private state that predicting and training on need) written as JSON: numbers, strings,
@@ -20,9 +24,11 @@ them exactly (the data, the model's options, the fitted parameters), never their
 
 Loading creates only instances of the classes in `CLASSES` (by ``cls.__new__`` and their
 ``__setstate__``, as unpickling does but with nothing looked up by a name in the file), and
-statsmodels models re-filtered at the saved parameters. A file that is truncated, corrupted,
-not a tsrnn model, written by a newer tsrnn, or that names any other class raises a
-ValueError that names the file and the problem.
+statsmodels models re-filtered at the saved parameters. Each object then checks its own state
+(its ``_check_state()``: the parameters against the class's rules, the fitted attributes
+against each other and against the arrays). A file that is truncated, corrupted, not a tsrnn
+model, written by a newer tsrnn, that names any other class, or whose state fails those checks
+raises a ValueError that names the file and the problem (for a state, the attribute).
 """
 
 from __future__ import annotations
@@ -35,15 +41,15 @@ import math
 import os
 import secrets
 import zipfile
-import zlib
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 FORMAT = "tsrnn-model"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 _META = "tsrnn.json"
+_SEAL = 64  # bytes of the archive comment: the sha256, in hex, of every byte before it
 # Zip entries all get this date, so that the same model always makes the same bytes.
 _DATE = (1980, 1, 1, 0, 0, 0)
 
@@ -87,47 +93,81 @@ def save(model, path) -> None:
     model : a tsrnn estimator, forecaster or RecurrentNetwork, fitted or not
         An unfitted model saves its parameters, and loads unfitted.
     path : str or path-like
+        The file; its folder must exist.
 
     Raises
     ------
     TypeError
         When the model, or a value inside it, is of a type this format does not hold (a
         subclass of a tsrnn class, a random Generator as ``random_state``, ...); it names
-        the attribute. Nothing is written then.
+        the attribute. Nothing is written then. Also when path is not text (bytes).
+    ValueError
+        When path is empty or names a folder.
+    FileNotFoundError
+        When path's folder does not exist (named).
     """
     from . import __version__  # here: this module is imported while tsrnn is
 
+    target = _check_target(path)
     name = _class_name(model)
     if name not in MODELS:
         raise TypeError(f"cannot save a {type(model).__module__}.{type(model).__qualname__}: "
                         f"tsrnn saves its estimators, forecasters and RecurrentNetwork")
     writer = _Writer()
     state = writer.encode(model, name)  # before anything is written: a TypeError writes nothing
-    target = Path(path)
     temporary = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
     try:
         with open(temporary, "xb") as file:
-            with zipfile.ZipFile(file, "w", compression=zipfile.ZIP_STORED) as archive:
-                digest = hashlib.sha256()
-                for member, array in writer.arrays:
-                    buffer = io.BytesIO()
-                    np.save(buffer, array, allow_pickle=False)
-                    data = buffer.getvalue()
-                    digest.update(data)
-                    archive.writestr(zipfile.ZipInfo(member, _DATE), data)
-                meta = {"format": FORMAT, "format_version": FORMAT_VERSION,
-                        "tsrnn_version": __version__, "class": name,
-                        "arrays": [member for member, _ in writer.arrays],
-                        "sha256": digest.hexdigest(), "state": state}
-                text = json.dumps(meta, allow_nan=False, separators=(",", ":"))
-                archive.writestr(zipfile.ZipInfo(_META, _DATE), text.encode())
+            members = []
+            for member, array in writer.arrays:
+                buffer = io.BytesIO()
+                np.save(buffer, array, allow_pickle=False)
+                members.append((member, buffer.getvalue()))
+            meta = {"format": FORMAT, "format_version": FORMAT_VERSION,
+                    "tsrnn_version": __version__, "class": name,
+                    "arrays": [member for member, _ in writer.arrays], "state": state}
+            text = json.dumps(meta, allow_nan=False, separators=(",", ":"))
+            file.write(_sealed([*members, (_META, text.encode())]))
             file.flush()
             os.fsync(file.fileno())
         os.replace(temporary, target)
+    except OSError as err:  # named by the file asked for, not by the temporary one
+        temporary.unlink(missing_ok=True)
+        raise type(err)(err.errno, err.strerror, str(target)) from None
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
     _fsync_directory(target.parent)
+
+
+def _check_target(path) -> Path:
+    """``path`` as a Path, or an error naming what is wrong with it as a file to write."""
+    if not isinstance(path, (str, os.PathLike)) or not isinstance(os.fspath(path), str):
+        raise TypeError(f"path must be a str or a path-like object of text, got {path!r}")
+    text = os.fspath(path)
+    if not text:
+        raise ValueError("path is empty: give a file name")
+    target = Path(text)
+    if text.endswith(("/", os.sep)) or target.is_dir():
+        raise ValueError(f"path {text!r} names a folder: give a file name")
+    if not target.parent.is_dir():
+        raise FileNotFoundError(f"cannot save to {text!r}: the folder "
+                                f"{str(target.parent)!r} does not exist")
+    return target
+
+
+def _sealed(members: list[tuple[str, bytes]]) -> bytes:
+    """The zip archive of ``members`` (name, bytes), stored, every entry dated `_DATE`,
+    with the sha256 of all its bytes before its comment as that comment."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:
+        for member, data in members:
+            info = zipfile.ZipInfo(member, _DATE)
+            info.create_system = 3  # as on POSIX everywhere: the same model, the same bytes
+            archive.writestr(info, data)
+        archive.comment = b"0" * _SEAL  # the archive's last bytes, replaced below
+    data = buffer.getvalue()
+    return data[:-_SEAL] + hashlib.sha256(data[:-_SEAL]).hexdigest().encode()
 
 
 def load(path):
@@ -166,10 +206,12 @@ class _Invalid(Exception):
 
 
 def _load(data: bytes):
+    sealed = data[-_SEAL:] == hashlib.sha256(data[:-_SEAL]).hexdigest().encode()
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile:
-        raise _Invalid("not a tsrnn model file: not a zip archive, or a truncated one") from None
+    except Exception:  # BadZipFile, or whatever zipfile trips on in bytes that are not a zip
+        raise _Invalid("not a tsrnn model file: not a zip archive, or a truncated or "
+                       "corrupted one") from None
     with archive:
         names = archive.namelist()
         if _META not in names:
@@ -202,14 +244,18 @@ def _load(data: bytes):
         if missing:
             raise _Invalid(f"malformed: the arrays {missing[:5]} are missing")
         raw = {m: _read(archive, m) for m in members}
-    digest = hashlib.sha256()
-    for member in members:
-        digest.update(raw[member])
-    if digest.hexdigest() != meta.get("sha256"):
-        raise _Invalid("its arrays do not match their checksum (sha256): the file is corrupted")
+    if version == 1:
+        digest = hashlib.sha256()
+        for member in members:
+            digest.update(raw[member])
+        if digest.hexdigest() != meta.get("sha256"):
+            raise _Invalid("its arrays do not match their checksum (sha256): the file is "
+                           "corrupted")
+    elif not sealed:
+        raise _Invalid("its bytes do not match their checksum (sha256): the file is corrupted")
     reader = _Reader(raw)
     try:
-        model = reader.decode(meta.get("state"))
+        model = reader.decode(meta.get("state"), name)
     except _Invalid:
         raise
     except Exception as err:  # any other failure to rebuild: a file tsrnn did not write
@@ -222,9 +268,10 @@ def _load(data: bytes):
 def _read(archive: zipfile.ZipFile, member: str) -> bytes:
     try:
         return archive.read(member)
-    except (zipfile.BadZipFile, EOFError, zlib.error, NotImplementedError, RuntimeError) as err:
-        # BadZipFile: "Bad CRC-32", a member's bytes changed; the others: members compressed
-        # or encrypted in ways that save never writes
+    except Exception as err:
+        # BadZipFile "Bad CRC-32": a member's bytes changed; others (EOFError, zlib.error,
+        # NotImplementedError, a ValueError of a negative seek, ...): records changed, or
+        # members compressed or encrypted in ways that save never writes
         raise _Invalid(f"member {member!r} cannot be read ({err}): the file is corrupted") \
             from None
 
@@ -395,45 +442,51 @@ class _Writer:
 
 
 class _Reader:
-    """Decodes the JSON tree of `_Writer.encode`, given the array members' bytes."""
+    """Decodes the JSON tree of `_Writer.encode`, given the array members' bytes. ``where``
+    is the path of the value in the model (``RNNForecaster.estimators_[0].network_``), for
+    messages."""
 
     def __init__(self, raw: dict[str, bytes]):
         self._raw = raw
         self._arrays: dict[str, np.ndarray] = {}  # member -> array: shared again if it was
 
-    def decode(self, node):
+    def decode(self, node, where: str):
         if node is None or type(node) in (bool, int, float, str):
             return node
         if type(node) is list:
-            return [self.decode(v) for v in node]
+            return [self.decode(v, f"{where}[{i}]") for i, v in enumerate(node)]
         if type(node) is not dict:
             raise _Invalid(f"malformed: unexpected JSON value {node!r:.50}")
         tag = node.get("$")
         decoder = _DECODERS.get(tag)
         if decoder is None:
             raise _Invalid(f"malformed: unknown tag {tag!r}")
-        return decoder(self, node)
+        return decoder(self, node, where)
 
-    def _tuple(self, node):
-        return tuple(self.decode(node["items"]))
+    def _tuple(self, node, where):
+        return tuple(self.decode(node["items"], where))
 
-    def _dict(self, node):
-        return {self.decode(k): self.decode(v) for k, v in node["items"]}
+    def _dict(self, node, where):
+        items = {}
+        for k, v in node["items"]:
+            key = self.decode(k, where)
+            items[key] = self.decode(v, f"{where}[{key!r}]")
+        return items
 
-    def _float(self, node):
+    def _float(self, node, where):
         if node["value"] not in ("nan", "inf", "-inf"):
             raise _Invalid(f"malformed: float {node['value']!r}")
         return float(node["value"])
 
-    def _scalar(self, node):
+    def _scalar(self, node, where):
         if node["dtype"] == "str":
             return np.str_(node["value"])
         dtype = np.dtype(node["dtype"])
         if dtype.kind not in "biuf":
             raise _Invalid(f"malformed: scalar of dtype {dtype}")
-        return dtype.type(self.decode(node["value"]))
+        return dtype.type(self.decode(node["value"], where))
 
-    def _array(self, node):
+    def _array(self, node, where):
         member = node["member"]
         if member not in self._raw:
             raise _Invalid(f"malformed: it refers to a member {member!r} not in its arrays")
@@ -445,25 +498,25 @@ class _Reader:
                 raise _Invalid(f"member {member!r} is not a plain .npy array ({err})") from None
         return self._arrays[member]
 
-    def _object_array(self, node):
-        items = self.decode(node["items"])
+    def _object_array(self, node, where):
+        items = self.decode(node["items"], where)
         if not all(v is None or type(v) in (bool, str, int, float) for v in items):
             raise _Invalid("malformed: an object array holds more than scalars")
         array = np.empty(len(items), dtype=object)
         array[:] = items
         return array.reshape(node["shape"])
 
-    def _dtype(self, node):
+    def _dtype(self, node, where):
         dtype = np.dtype(node["name"])
         if dtype.kind not in "biuf":
             raise _Invalid(f"malformed: dtype {dtype}")
         return dtype
 
-    def _index(self, node):
-        values = self._array(node["values"])
+    def _index(self, node, where):
+        values = self._array(node["values"], where)
         if values.dtype != np.int64 or values.ndim != 1:
             raise _Invalid("malformed: an index's values are not int64")
-        name = self.decode(node["name"])
+        name = self.decode(node["name"], where)
         if node["kind"] == "period":
             dtype = pd.PeriodDtype(node["freq"])
             return pd.PeriodIndex(pd.arrays.PeriodArray(values, dtype=dtype), name=name)
@@ -474,12 +527,12 @@ class _Reader:
             index = index.tz_localize("UTC").tz_convert(node["tz"])
         return index if node["freq"] is None else pd.DatetimeIndex(index, freq=node["freq"])
 
-    def _random_state(self, node):
+    def _random_state(self, node, where):
         random_state = np.random.RandomState()
-        random_state.set_state(self.decode(node["state"]))
+        random_state.set_state(self.decode(node["state"], where))
         return random_state
 
-    def _object(self, node):
+    def _object(self, node, where):
         name = node["class"]
         if not isinstance(name, str) or name not in CLASSES:
             raise _Invalid(f"it names the class {name!r}, which is not among the classes "
@@ -488,44 +541,53 @@ class _Reader:
         state = node["state"]
         if type(state) is not dict:
             raise _Invalid(f"malformed: the state of a {name} is not a JSON object")
-        state = {key: self.decode(value) for key, value in state.items()}
+        state = {key: self.decode(value, f"{where}.{key}") for key, value in state.items()}
         obj = cls.__new__(cls)
         if hasattr(obj, "__setstate__"):  # as unpickling does (RecurrentNetwork's: the device)
             obj.__setstate__(state)
         else:
             obj.__dict__.update(state)
+        if hasattr(obj, "_check_state"):  # here, not at predict: an edited file fails to load
+            try:
+                obj._check_state()
+            except Exception as err:  # ValueError, TypeError, or a missing attribute
+                kind = "" if where == name else f" (a {name})"
+                what = (f"it has no attribute {err.name!r}" if isinstance(err, AttributeError)
+                        else str(err))
+                raise _Invalid(f"invalid state of {where}{kind}: {what}") from None
         return obj
 
-    def _sarimax(self, node):
+    def _sarimax(self, node, where):
         from statsmodels.tsa.statespace.sarimax import SARIMAX
 
-        model = SARIMAX(self.decode(node["endog"]), **self.decode(node["options"]))
+        model = SARIMAX(self.decode(node["endog"], where),
+                        **self.decode(node["options"], where))
         if node["cov_type"] == "none":
             cov = {"cov_type": "none"}
         else:  # the covariance as it was, not estimated again (as statsmodels' append does)
             cov = {"cov_type": "custom", "cov_kwds": {
                 "custom_cov_type": node["cov_type"],
-                "custom_cov_params": self.decode(node["cov_params"]),
+                "custom_cov_params": self.decode(node["cov_params"], where),
                 "custom_description": node["cov_description"]}}
         rebuild = model.smooth if node["smoothed"] else model.filter
-        return rebuild(self.decode(node["params"]), **cov)
+        return rebuild(self.decode(node["params"], where), **cov)
 
-    def _ets(self, node):
+    def _ets(self, node, where):
         from statsmodels.tsa.exponential_smoothing.ets import ETSModel
 
         # a Series, as `tsrnn.forecasting.baselines._fit_ets` fits one
-        model = ETSModel(pd.Series(self.decode(node["endog"])), error=node["error"],
+        model = ETSModel(pd.Series(self.decode(node["endog"], where)), error=node["error"],
                          trend=node["trend"], damped_trend=node["damped_trend"],
                          seasonal=node["seasonal"], seasonal_periods=node["seasonal_periods"])
-        return model.smooth(self.decode(node["params"]))  # what ETSModel.fit ends with
+        return model.smooth(self.decode(node["params"], where))  # what ETSModel.fit ends with
 
-    def _theta(self, node):
+    def _theta(self, node, where):
         from statsmodels.tsa.forecasting.theta import ThetaModel, ThetaModelResults
 
-        model = ThetaModel(self.decode(node["endog"]), period=node["period"],
+        model = ThetaModel(self.decode(node["endog"], where), period=node["period"],
                            deseasonalize=node["deseasonalize"], use_test=node["use_test"],
                            method=node["method"], difference=node["difference"])
-        fitted = {k: self.decode(v) for k, v in node["fitted"].items()}
+        fitted = {k: self.decode(v, where) for k, v in node["fitted"].items()}
         return ThetaModelResults(fitted["b0"], fitted["alpha"], fitted["sigma2"],
                                  fitted["one_step"], fitted["seasonal"], fitted["use_mle"],
                                  model)

@@ -30,8 +30,10 @@ from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
 from .. import persistence
+from .._validation import check_parameter_names
 
 LONG_COLUMNS = ("unique_id", "ds", "y")
+FORMS = ("series", "wide", "long")
 # Most forecasts one call makes (horizon times series): the output alone takes 0.8 GB per
 # float64 column there; more is a mistaken horizon, refused before any work.
 MAX_FORECASTS = 10**8
@@ -67,6 +69,54 @@ class Panel:
     @property
     def freq(self):
         return self.index[0].freq
+
+    def _check_state(self) -> None:
+        """Raise a ValueError/TypeError naming the field where a panel loaded from a file is
+        not one that `to_panel` makes (`tsrnn.load` calls it)."""
+        if self.form not in FORMS:
+            raise ValueError(f"form must be one of {list(FORMS)}, got {self.form!r}")
+        for field in ("ids", "values", "index"):
+            if type(getattr(self, field)) is not list:
+                raise TypeError(f"{field} must be a list, got "
+                                f"{type(getattr(self, field)).__name__}")
+        try:
+            distinct = len(set(self.ids)) == len(self.ids)
+        except TypeError:  # a list among them
+            distinct = False
+        if not distinct:
+            raise ValueError(f"ids must be distinct hashable values, got {self.ids!r:.80}")
+        n = len(self.ids)
+        if n < 1 or len(self.values) != n or len(self.index) != n \
+                or (self.form == "series" and n != 1):
+            raise ValueError(f"ids, values and index must hold one entry per series (and a "
+                             f"{self.form} panel {'one series' if n == 1 else 'several'}); "
+                             f"got {n}, {len(self.values)} and {len(self.index)}")
+        for k, (v, ix) in enumerate(zip(self.values, self.index, strict=True)):
+            if type(v) is not np.ndarray or v.dtype != np.float64 or v.ndim != 1 \
+                    or v.size < 1 or not np.isfinite(v).all():
+                raise ValueError(f"values[{k}] must be a non-empty vector of finite float64")
+            if type(ix) not in (pd.DatetimeIndex, pd.PeriodIndex) or ix.freq is None \
+                    or len(ix) != v.size:
+                raise ValueError(f"index[{k}] must be a date index with a frequency, of the "
+                                 f"{v.size} dates of values[{k}]")
+        if len({(type(ix), ix.freqstr, str(getattr(ix, "tz", None))) for ix in self.index}) > 1:
+            raise ValueError("index must hold dates of one kind, frequency and time zone")
+        for data, names in (("exogenous", "exogenous_names"), ("static", "static_names")):
+            if (getattr(self, data) is None) != (getattr(self, names) is None) or \
+                    getattr(self, names) is not None and type(getattr(self, names)) is not list:
+                raise ValueError(f"{names} must be a list of names when {data} is given, and "
+                                 f"None when it is not")
+        if self.exogenous is not None:
+            width = len(self.exogenous_names)
+            if type(self.exogenous) is not list or len(self.exogenous) != n or any(
+                    type(x) is not np.ndarray or x.ndim != 2 or x.shape[1] != width
+                    for x in self.exogenous):
+                raise ValueError(f"exogenous must hold per series an array of {width} "
+                                 "columns, one per exogenous_names")
+        if self.static is not None and (type(self.static) is not np.ndarray
+                                        or self.static.shape != (n, len(self.static_names))):
+            raise ValueError(f"static must be an array of shape ({n}, {len(self.static_names)})"
+                             ", one row per series and a column per static_names")
 
     def future_index(self, k: int, horizon: int) -> pd.Index:
         """The ``horizon`` dates after the end of series k."""
@@ -375,6 +425,18 @@ class Forecaster(BaseEstimator):
         if X is not None and self.panel_.exogenous_names is None:
             raise ValueError(f"{argument} was given, but {type(self).__name__} was fitted "
                              "without X: it cannot use exogenous variables now (refit with X)")
+
+    def _check_state(self) -> None:
+        """Raise a ValueError/TypeError naming what is wrong in a state loaded from a file
+        (`tsrnn.load` calls it): parameters that break their rules, or a fitted history that
+        is not one (its `Panel` checks itself as it loads)."""
+        check_parameter_names(self)
+        self._check_params()
+        if "panel_" not in vars(self):
+            return
+        if type(self.panel_) is not Panel:
+            raise TypeError(f"panel_ must be a Panel, got {type(self.panel_).__name__}")
+        self._check_lengths(self.panel_)  # the history must be one the parameters can fit
 
     def save(self, path) -> None:
         """Write the forecaster, fitted or not, to ``path`` in tsrnn's model format;

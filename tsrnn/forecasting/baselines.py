@@ -26,10 +26,10 @@ import pandas as pd
 from joblib import Parallel, delayed, effective_n_jobs
 from scipy.stats import norm
 from sklearn.base import clone
-from statsmodels.tsa.exponential_smoothing.ets import ETSModel
-from statsmodels.tsa.forecasting.theta import ThetaModel
+from statsmodels.tsa.exponential_smoothing.ets import ETSModel, ETSResultsWrapper
+from statsmodels.tsa.forecasting.theta import ThetaModel, ThetaModelResults
 from statsmodels.tsa.seasonal import STL
-from statsmodels.tsa.statespace.sarimax import SARIMAX
+from statsmodels.tsa.statespace.sarimax import SARIMAX, SARIMAXResultsWrapper
 from statsmodels.tsa.stattools import kpss
 from threadpoolctl import threadpool_limits
 
@@ -55,6 +55,7 @@ class _PerSeries(Forecaster):
 
     _min_length = 2
     _independent_series = True
+    _model_types: tuple  # what models_ holds, per series
 
     def _fit(self, panel: Panel) -> None:
         self.models_ = self._each("_fit_one", panel.ids, panel.values)
@@ -74,6 +75,22 @@ class _PerSeries(Forecaster):
 
     def _update_one(self, model, y: np.ndarray, new: np.ndarray):
         return self._fit_one(y)
+
+    def _check_state(self) -> None:
+        super()._check_state()
+        if "panel_" not in vars(self):
+            return
+        if type(self.models_) is not list or len(self.models_) != len(self.panel_.ids):
+            raise ValueError(f"models_ must be a list of one model per series of panel_ "
+                             f"({len(self.panel_.ids)})")
+        for k, (model, values) in enumerate(zip(self.models_, self.panel_.values,
+                                                strict=True)):
+            if type(model) not in self._model_types:
+                raise TypeError(f"models_[{k}] must be one of "
+                                f"{[t.__name__ for t in self._model_types]}, got "
+                                f"{type(model).__name__}")
+            if type(model) is _Fitted and not np.array_equal(model.y, values):
+                raise ValueError(f"models_[{k}].y must be the series panel_.values[{k}]")
 
     def _each(self, method: str, ids: list, *per_series: list, **shared) -> list:
         """``self.method(*args, **shared)`` for the arguments of each series, in order.
@@ -138,6 +155,14 @@ class _Fitted:
     y: np.ndarray
     sigma: float
 
+    def _check_state(self) -> None:
+        """Raise a ValueError naming the field that a state loaded from a file gets wrong."""
+        if type(self.y) is not np.ndarray or self.y.dtype != np.float64 or self.y.ndim != 1 \
+                or not np.isfinite(self.y).all():
+            raise ValueError("y must be a vector of finite float64")
+        if type(self.sigma) is not float or self.sigma < 0:
+            raise ValueError(f"sigma must be a float >= 0 (or NaN), got {self.sigma!r}")
+
 
 class _Benchmark(_PerSeries):
     """Base of the simple benchmarks: a point forecast from the series alone and intervals
@@ -146,6 +171,7 @@ class _Benchmark(_PerSeries):
     freedom taken off (FPP3 §5.5)."""
 
     _n_params = 0  # parameters estimated along with the residuals
+    _model_types = (_Fitted,)
 
     def _fit_one(self, y: np.ndarray) -> _Fitted:
         e = self._residuals(y)
@@ -322,6 +348,8 @@ def _fit_sarimax(y: np.ndarray, order, seasonal_order, season_length: int, trend
 
 class _SARIMAX(_PerSeries):
     """Forecasts, intervals and updates of fitted SARIMAX models (`ARIMA`, `AutoARIMA`)."""
+
+    _model_types = (SARIMAXResultsWrapper,)
 
     def _forecast_one(self, model, horizon):
         return model.forecast(horizon)
@@ -551,6 +579,8 @@ class ETS(_PerSeries):
         "MAdM") tells which model.
     """
 
+    _model_types = (ETSResultsWrapper,)
+
     def __init__(self, season_length: int = 1, error: str = "add", trend: str | None = None,
                  damped_trend: bool = False, seasonal: str | None = None,
                  n_jobs: int | None = None):
@@ -636,6 +666,8 @@ class Theta(_PerSeries):
     models_ : list of ThetaModelResults
         Per series, the fitted statsmodels results (for a constant series, the series).
     """
+
+    _model_types = (ThetaModelResults, _Fitted)
 
     def __init__(self, season_length: int = 1, n_jobs: int | None = None):
         self.season_length = season_length

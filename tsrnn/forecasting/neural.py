@@ -52,6 +52,7 @@ from sklearn.utils import check_random_state
 from statsmodels.tsa.seasonal import seasonal_decompose
 from statsmodels.tsa.stattools import acf
 
+from .._validation import check_attributes
 from ..estimators import GRURegressor, LSTMRegressor, RNNRegressor
 from .base import Forecaster, Panel
 
@@ -264,6 +265,59 @@ class RNNForecaster(Forecaster):
             raise ValueError(f"calendar features must be among {list(CALENDAR)}, got "
                              f"{unknown}")
         _names("past_covariates", self.past_covariates)
+
+    def _check_state(self) -> None:
+        """Also the fitted attributes against the parameters, the history and each other
+        (`tsrnn.load` calls it; each estimator has checked itself against its network)."""
+        super()._check_state()
+        if "panel_" not in vars(self):
+            return
+        panel, n = self.panel_, len(self.panel_.ids)
+        n_static = 0 if panel.static is None else panel.static.shape[1]
+        width = len(panel.exogenous_names or []) + 2 * len(_names("calendar", self.calendar)) \
+            + n_static
+        steps = self.horizon if self.strategy == "direct" else 1
+
+        def floats(value, shape):
+            return type(value) is np.ndarray and value.shape == shape and \
+                value.dtype == np.float64 and bool(np.isfinite(value).all())
+
+        rules = {  # attribute -> what it must be
+            "steps_": lambda: self.steps_ == steps,
+            "lags_": lambda: type(self.lags_) is int and self.lags_ >= 1 and self.lags in (
+                None, self.lags_),
+            "exogenous_names_": lambda: self.exogenous_names_ == (panel.exogenous_names or []),
+            "n_features_": lambda: self.n_features_ == width,
+            "extend_": lambda: self.extend_ in (0, steps),
+            "past_mask_": lambda: type(self.past_mask_) is np.ndarray and
+                self.past_mask_.dtype == bool and self.past_mask_.shape == (width,),
+            "exogenous_mean_": lambda: (self.exogenous_mean_ is None) == (
+                not self.exogenous_names_) and (self.exogenous_mean_ is None or floats(
+                    self.exogenous_mean_, (len(self.exogenous_names_),))),
+            "exogenous_scale_": lambda: self.exogenous_scale_ is None if self.exogenous_mean_
+                is None else floats(self.exogenous_scale_, self.exogenous_mean_.shape) and
+                bool((self.exogenous_scale_ > 0).all()),
+            "static_": lambda: self.static_ is None if not n_static else floats(
+                self.static_, (n, n_static)),
+            "log_": lambda: type(self.log_) is list and len(self.log_) == n and all(
+                lg is False or lg is True and bool((v > 0).all())
+                for lg, v in zip(self.log_, panel.values, strict=True)),
+            "scale_": lambda: type(self.scale_) is list and len(self.scale_) == n and all(
+                type(s) is float and 0 < s < np.inf for s in self.scale_),
+            "early_stopping_": lambda: type(self.early_stopping_) is bool,
+            "estimators_": lambda: type(self.estimators_) is list and
+                len(self.estimators_) == self.n_models and all(
+                    type(e) is ESTIMATORS[self.cell] and "network_" in vars(e) and
+                    (e.hidden_size, e.num_layers, e.dtype) ==
+                    (self.hidden_size, self.num_layers, self.dtype) and
+                    (e.n_timesteps_, e.n_channels_, e.network_.output_size) ==
+                    (self.lags_ + self.extend_, 1 + width + (self.extend_ > 0), steps)
+                    for e in self.estimators_),
+            "calibration_": lambda: self.calibration_ is None or (
+                floats(self.calibration_, self.calibration_.shape) and
+                self.calibration_.ndim == 2 and self.calibration_.shape[1] == self.horizon),
+        }
+        check_attributes(self, rules, "is not that of the fitted history and parameters")
 
     def _fit(self, panel: Panel) -> None:
         self.steps_ = self.horizon if self.strategy == "direct" else 1  # the network's outputs
