@@ -3,9 +3,11 @@
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
+import pandas as pd
+import pytest
 
 import tsrnn
-from tsrnn.datasets import make_panel
+from tsrnn.datasets import load_airline, make_panel
 
 
 def test_estimator_predict_from_many_threads():
@@ -31,3 +33,16 @@ def test_forecaster_predict_from_many_threads():
         outs = list(pool.map(lambda _: f.predict(4), range(12)))
     for out in outs:
         assert out.equals(expected)
+
+
+@pytest.mark.parametrize("random_state", [0, None])
+def test_forecaster_intervals_asked_first_from_many_threads(random_state):
+    # each thread calibrated the intervals on its own (with random_state=None from seeds of
+    # its own: other intervals per thread); now one calibrates, from the networks' seeds
+    f = tsrnn.RNNForecaster(horizon=3, season_length=12, hidden_size=8, max_iter=5,
+                            n_models=1, random_state=random_state).fit(load_airline())
+    with ThreadPoolExecutor(4) as pool:
+        outs = list(pool.map(lambda _: f.predict_interval(3), range(4)))
+    for out in outs[1:]:
+        pd.testing.assert_frame_equal(out, outs[0], check_exact=True)
+    pd.testing.assert_frame_equal(f.predict_interval(3), outs[0], check_exact=True)
