@@ -11,9 +11,12 @@ the networks small, so that every example runs in milliseconds on kernels compil
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import io
+import json
 import os
 import tempfile
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +25,7 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
+from sklearn.base import clone
 
 import tsrnn
 from tsrnn import cli, metrics
@@ -362,3 +366,242 @@ def test_cli_forecast_refuses_or_writes(content, model, horizon):
         assert {"yhat", "lower", "upper"} <= set(frame.columns)
         assert len(frame) % horizon == 0 and len(frame) > 0
         assert_finite(frame[["yhat", "lower", "upper"]])
+
+
+# -- the classes of the second hostile-input campaign (issue 16) ----------------------------
+
+# ids a long frame may hold: strings, numbers, tuples, the missing, and values that are
+# equal across types (1, 1.0, True)
+ID_POOL = ["a", "b", "1", 1, 2, 1.0, 2.5, True, ("t", 0), ("t", 1), ("t",), np.nan, None]
+
+
+@st.composite
+def long_with_ids(draw):
+    """(y, ids): a long monthly panel whose series carry the drawn ids (object dtype)."""
+    ids = draw(st.lists(st.sampled_from(ID_POOL), min_size=1, max_size=4,
+                        unique_by=lambda v: (type(v), repr(v))))
+    length = draw(st.integers(3, 8))
+    dates = pd.date_range("2001-01-01", periods=length, freq="MS")
+    column = np.empty(len(ids) * length, dtype=object)
+    for k, uid in enumerate(ids):
+        column[k * length: (k + 1) * length] = [uid] * length
+    y = pd.DataFrame({"unique_id": column, "ds": np.tile(dates, len(ids)),
+                      "y": np.arange(len(ids) * length, dtype=float)})
+    return y, ids
+
+
+@FUZZ
+@given(data=long_with_ids(), horizon=st.integers(1, 3))
+def test_any_ids_make_one_series_each_or_are_refused(data, horizon):
+    y, ids = data
+    out = refused_or(lambda: Naive().fit(y).predict(horizon), "ids")
+    if out is None:
+        return
+    assert not any(uid is None or (isinstance(uid, float) and np.isnan(uid)) for uid in ids), \
+        "a missing id was taken"
+    # each id its own series, kept as it was (type and value), in the order of the rows
+    assert [(type(u), u) for u in out["unique_id"]] == [(type(u), u) for u in ids
+                                                       for _ in range(horizon)]
+    last = y.groupby(np.repeat(np.arange(len(ids)), len(y) // len(ids)))["y"].last()
+    np.testing.assert_array_equal(out["yhat"], np.repeat(last.to_numpy(), horizon))
+
+
+@st.composite
+def duplicated_columns(draw):
+    """(y, X): a wide or long y, or an X, with one column name held twice."""
+    y = load_small().to_frame("a")
+    X = pd.DataFrame({"p": 1.0, "q": 2.0}, index=y.index)
+    where = draw(st.sampled_from(["wide y", "long y", "X"]))
+    if where == "wide y":
+        y = pd.concat([y, y.rename(columns={"a": "b"})], axis=1).set_axis(["a", "a"], axis=1)
+    elif where == "long y":
+        long = y["a"].rename("y").rename_axis("ds").reset_index().assign(unique_id="a")
+        y = pd.concat([long, long[[draw(st.sampled_from(["y", "ds", "unique_id"]))]]], axis=1)
+    else:
+        X = X.set_axis(["p", "p"], axis=1)
+    return y, X if where == "X" else None
+
+
+def load_small():
+    return tsrnn.datasets.load_airline()[:36]
+
+
+@FUZZ
+@given(data=duplicated_columns())
+def test_duplicate_columns_are_refused_by_name(data):
+    y, X = data
+    model = tsrnn.RNNForecaster(horizon=2, n_models=1, lags=3, **TINY_NET)
+    with pytest.raises(ValueError, match="duplicate columns"):
+        model.fit(y, X=X)
+    assert not hasattr(model, "panel_")
+
+
+ZONES = st.sampled_from([None, "UTC", "Europe/Paris", "Asia/Kolkata"])
+
+
+@FUZZ
+@given(y_zone=ZONES, x_zone=ZONES, where=st.sampled_from(["fit", "predict", "update"]))
+def test_x_and_y_of_other_time_zones_line_up_or_are_refused(y_zone, x_zone, where):
+    y = load_small()
+    y = y if y_zone is None else y.tz_localize(y_zone)
+    index = pd.date_range(y.index[0], periods=len(y) + 4, freq="MS")
+    X = pd.DataFrame({"p": np.arange(len(index), dtype=float)}, index=index)  # y's zone
+    if x_zone is None:
+        X_other = X.tz_localize(None)
+    else:
+        X_other = X.tz_localize(x_zone) if y_zone is None else X.tz_convert(x_zone)
+    mismatch = (x_zone is None) != (y_zone is None)
+    model = tsrnn.RNNForecaster(horizon=2, n_models=1, lags=3, **TINY_NET)
+    history = y[:-2] if where == "update" else y
+    if where == "fit":
+        out = refused_or(lambda: model.fit(y, X=X_other).predict(2), "fit")
+        assert (out is None) == mismatch
+        if out is not None:  # the same instants: the same forecasts
+            expected = tsrnn.RNNForecaster(horizon=2, n_models=1, lags=3, **TINY_NET).fit(
+                y, X=X).predict(2)
+            pd.testing.assert_series_equal(out, expected)
+        return
+    model.fit(history, X=X)
+    expected = model.predict(2)
+    if where == "predict":
+        out = refused_or(lambda: model.predict(2, X=X_other), "predict")
+    else:
+        out = refused_or(lambda: model.update(y[-2:], X_new=X_other), "update")
+    assert (out is None) == mismatch
+    if out is None:
+        assert model.predict(2).equals(expected)  # the refused call changed nothing
+    elif where == "predict":
+        pd.testing.assert_series_equal(out, expected)
+
+
+@pytest.fixture(scope="module")
+def airline_models():
+    y = tsrnn.datasets.load_airline()
+    return [m.fit(y) for m in (Naive(), Drift(), Mean(),
+                               tsrnn.RNNForecaster(horizon=2, n_models=1, lags=3, **TINY_NET))]
+
+
+# periods a year, per frequency: a horizon of more than (the last year pandas holds at the
+# dates' resolution - 1957) years of them runs past it from a history that ends in 1960
+PER_YEAR = {"MS": 12, "QS-JAN": 4, "YS-JAN": 1, "W-SUN": 53}
+
+
+@FUZZ
+@given(data=st.data(), kind=st.sampled_from(["count", "dates"]))
+def test_huge_horizons_are_refused_before_any_work(airline_models, data, kind):
+    model = data.draw(st.sampled_from(airline_models))
+    if kind == "count":
+        horizon = data.draw(st.integers(10**8 + 1, 2**80))
+        match = "at most 100,000,000 are made in one call"
+        fitted = model
+    else:
+        freq = data.draw(st.sampled_from(list(PER_YEAR)))
+        y = pd.Series(1.0 + np.arange(30.0), index=pd.date_range(
+            "1958-01-01", periods=30, freq=freq))
+        last = pd.Timestamp(np.datetime64(np.iinfo(np.int64).max, y.index.unit))
+        horizon = data.draw(st.integers((last.year - 1957) * PER_YEAR[freq], 10**8))
+        fitted = clone(model).fit(y)
+        match = f"runs past {last.year}-{last.month:02d}-{last.day:02d}, the last date pandas"
+    call = data.draw(st.sampled_from(["predict", "predict_interval"]))
+    with pytest.raises(ValueError, match=match):
+        getattr(fitted, call)(horizon)
+
+
+@FUZZ
+@given(seed=st.integers(2**63, 2**80) | st.integers(-2**80, -1))
+def test_seeds_outside_the_kernels_range_are_refused(seed):
+    net = tsrnn.RecurrentNetwork("lstm", input_size=1, hidden_size=2, random_state=0)
+    before = net.theta.copy()
+    with pytest.raises(ValueError, match="seed must be"):
+        net.train_epoch(np.zeros((4, 3, 1)), np.zeros((4, 1)), tsrnn.network.Optimizer(),
+                        batch_size=2, seed=seed)
+    assert net.theta.tobytes() == before.tobytes()
+
+
+# -- edited model files: refused at load, by name, or they predict as a model should ---------
+
+EDITS = st.sampled_from([-3, 0, 1, 2, 5, 4000, 2**70, -1.5, 0.5, 1e308, "x", "gru", "relu",
+                         "float64", None, True, False, [], [1.0]])
+
+
+def _leaves(node, path=()):
+    """Paths of the JSON values an edit may replace: those under a key, not the tags."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key != "$":
+                yield path + (key,)
+                yield from _leaves(value, path + (key,))
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield path + (i,)
+            yield from _leaves(value, path + (i,))
+
+
+def _seal(path, contents):
+    """Write ``contents`` (member -> bytes) as a model file sealed as save seals it."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, data in contents.items():
+            archive.writestr(name, data)
+        archive.comment = b"0" * 64
+    data = buffer.getvalue()
+    path.write_bytes(data[:-64] + hashlib.sha256(data[:-64]).hexdigest().encode())
+
+
+@pytest.fixture(scope="module")
+def saved_models(tmp_path_factory):
+    """(its predictions, how it predicts, its file's members) for a few small models."""
+    X = np.random.default_rng(0).normal(size=(12, 4))
+    y = tsrnn.datasets.load_airline()[:40]
+    out = []
+    for model, predict in [
+        (tsrnn.LSTMRegressor(**TINY_NET).fit(X, X[:, 0]), lambda m: m.predict(X)),
+        (tsrnn.GRUClassifier(**TINY_NET).fit(X, np.array(["a", "b", "c"] * 4)),
+         lambda m: m.predict_proba(X)),
+        (tsrnn.RecurrentNetwork("rnn", input_size=1, hidden_size=2, random_state=0),
+         lambda m: m.forward(X[:, :, None])),
+        (Naive().fit(y), lambda m: m.predict_interval(3).to_numpy()),
+        (SeasonalNaive(season_length=12).fit(y.to_frame("a").assign(b=1.0)),
+         lambda m: m.predict(3).to_numpy()),
+        (tsrnn.RNNForecaster(horizon=2, n_models=2, lags=3, **TINY_NET).fit(y),
+         lambda m: m.predict(3).to_numpy()),
+    ]:
+        path = tmp_path_factory.mktemp("models") / "model.tsrnn"
+        model.save(path)
+        with zipfile.ZipFile(path) as archive:
+            members = {name: archive.read(name) for name in archive.namelist()}
+        out.append((predict(model), predict, members))
+    return out
+
+
+@FUZZ
+@given(data=st.data())
+def test_an_edited_model_state_is_refused_at_load_or_predicts(saved_models, data):
+
+    expected, predict, members = saved_models[data.draw(st.integers(0, len(saved_models) - 1))]
+    meta = json.loads(members["tsrnn.json"])
+    paths = list(_leaves(meta["state"]))
+    path = data.draw(st.sampled_from(paths))
+    node = meta["state"]
+    for key in path[:-1]:
+        node = node[key]
+    node[path[-1]] = data.draw(EDITS)
+    event(f"edited {'.'.join(map(str, path[-2:]))}")
+    with tempfile.TemporaryDirectory() as folder:
+        file = Path(folder) / "edited.tsrnn"
+        _seal(file, {**members, "tsrnn.json": json.dumps(meta).encode()})
+        try:
+            loaded = tsrnn.load(file)
+        except ValueError as err:
+            assert str(file) in str(err)
+            event("refused at load")
+            return
+    # loaded: it predicts, never fails in a kernel or with an AttributeError at predict;
+    # forecasts that overflow (a sigma of 1e308) are refused by name, as after such a fit
+    try:
+        out = np.asarray(predict(loaded), dtype=float)
+    except ValueError as err:
+        assert "produced NaN or infinite forecasts" in str(err)
+        return
+    assert out.shape == np.shape(expected)
+    assert_finite(out)
