@@ -174,6 +174,25 @@ def test_update_with_x_new_after_a_fit_without_x_is_refused():
     pd.testing.assert_series_equal(f.predict(3), expected)  # unchanged
 
 
+def test_a_long_x_takes_the_ids_of_y_of_any_kind_and_refuses_missing_ones():
+    y, X = make_panel(n_series=2, length=40, exogenous=True, random_state=0)
+    history, _ = _split(y, 3)
+    ids = {"s0": ("t", 0), "s1": ("t", 1)}
+    y_t, X_t = history.assign(unique_id=history.unique_id.map(ids)), X.assign(
+        unique_id=X.unique_id.map(ids))
+    f = tsrnn.RNNForecaster(horizon=3, **FAST)
+    out = f.fit(y_t, X=X_t).predict(3)
+    expected = tsrnn.RNNForecaster(horizon=3, **FAST).fit(history, X=X).predict(3)
+    np.testing.assert_array_equal(out["yhat"], expected["yhat"])
+    assert list(out["unique_id"]) == [("t", 0)] * 3 + [("t", 1)] * 3
+    # the rows of a missing id were dropped, and X said to have no value at their dates
+    X_nan = X.astype({"unique_id": object})
+    X_nan.loc[X_nan.index[:5], "unique_id"] = np.nan
+    with pytest.raises(ValueError, match=r"unique_id column of X has no id \(NaN or None\) "
+                                         "on 5 rows"):
+        tsrnn.RNNForecaster(horizon=3, **FAST).fit(history, X=X_nan)
+
+
 def test_update_takes_new_x():
     y, X = make_panel(n_series=2, length=40, exogenous=True, random_state=0)
     train, new = _split(y, 4)

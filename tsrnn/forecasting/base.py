@@ -683,13 +683,7 @@ def _long_panel(y: pd.DataFrame, min_length: int, freq, name: str) -> Panel:
     if not (pd.api.types.is_datetime64_any_dtype(ds) or isinstance(ds.dtype, pd.PeriodDtype)):
         raise TypeError(f"the ds column of {name} must hold dates (datetime64 or Period), got "
                         f"{ds.dtype}")
-    missing = ids.isna().to_numpy()
-    if missing.any():
-        raise ValueError(f"the unique_id column of {name} has no id (NaN or None) on "
-                         f"{missing.sum()} rows, the first at index {y.index[missing][0]!r}: "
-                         "give every row the id of its series")
-    if ids.dtype == object:
-        _check_distinct_ids(ids, name)
+    _check_ids(ids, name)
     extra = [col for col in y.columns if col not in LONG_COLUMNS]
     if extra:
         warnings.warn(f"{name}'s columns {extra} are left out: a long {name} holds "
@@ -719,6 +713,18 @@ def _check_unique_columns(frame: pd.DataFrame, name: str) -> None:
         duplicated = list(dict.fromkeys(frame.columns[frame.columns.duplicated()]))
         raise ValueError(f"{name} has duplicate columns {duplicated[:5]}: name each column "
                          "once")
+
+
+def _check_ids(ids: pd.Series, name: str) -> None:
+    """Refuse a long frame's missing ids (NaN, None: pandas would drop their rows) and ids of
+    different types that are equal."""
+    missing = ids.isna().to_numpy()
+    if missing.any():
+        raise ValueError(f"the unique_id column of {name} has no id (NaN or None) on "
+                         f"{missing.sum()} rows, the first at index {ids.index[missing][0]!r}: "
+                         "give every row the id of its series")
+    if ids.dtype == object:
+        _check_distinct_ids(ids, name)
 
 
 def _check_distinct_ids(ids: pd.Series, name: str) -> None:
@@ -834,6 +840,7 @@ def _exogenous_frames(X, panel: Panel) -> list[pd.DataFrame]:
         if not {"unique_id", "ds"} <= set(X.columns):
             raise ValueError("X for a long y must be long too: columns unique_id, ds and one "
                              "column per variable")
+        _check_ids(X["unique_id"], "X")
         groups = {uid: g.set_index("ds").drop(columns="unique_id")
                   for uid, g in X.groupby("unique_id", sort=False)}
         missing = [uid for uid in panel.ids if uid not in groups]
