@@ -125,9 +125,9 @@ MONTHS = "ds,y\n" + "".join(f"2020-{m:02d}-01,{m}\n" for m in range(1, 13))
     ("text values", "must hold numbers; line 6 has 'n/a5'"),
     ("too few for the windows", "too few for n_windows=3"),
     # a traceback and exit code 1 (MemoryError) under a memory limit; "Out of bounds
-    # timestamp" for dates past the year 9999 that a CSV file cannot hold
+    # timestamp" for dates past the last one pandas holds (dates read at 'ns')
     ("huge horizon", "at most 100,000,000 are made in one call"),
-    ("horizon past 9999", "runs past the end of the year 9999"),
+    ("horizon past pandas' dates", "runs past 2262-04-11, the last date pandas holds"),
     ("semicolons", "look separated by ';', not ','; pass --sep ';'"),
     ("mixed UTC offsets", "mixes UTC offsets: line 2 has '2020-01-01 00:00+01:00', line 4"),
 ])
@@ -150,8 +150,8 @@ def test_bad_input_is_one_line_and_exit_code_2(tmp_path, case, message):
                                     "--horizon", 4, "--windows", 3, "--models", "naive"],
         "huge horizon": ["forecast", _write(tmp_path / "h.csv", MONTHS), "--horizon",
                          10**9, "--model", "naive"],
-        "horizon past 9999": ["forecast", _write(tmp_path / "i.csv", MONTHS), "--horizon",
-                              12 * 8000, "--model", "naive"],
+        "horizon past pandas' dates": ["forecast", _write(tmp_path / "i.csv", MONTHS),
+                                       "--horizon", 12 * 8000, "--model", "naive"],
         "semicolons": ["forecast", _write(tmp_path / "j.csv", MONTHS.replace(",", ";")),
                        "--horizon", 3],
         "mixed UTC offsets": ["forecast", _write(tmp_path / "k.csv", MONTHS.replace(

@@ -585,7 +585,12 @@ def check_horizon(horizon, panel: Panel | None = None, last_year: int | None = N
     last, freq = panel.index[k][-1], panel.freq
     if _reaches(last, freq, horizon, last_year):
         return horizon
-    if last_year is not None:
+    # bisection for the most steps that fit: offsets such as month ends have no fixed length
+    low, high = 0, horizon - 1
+    while low < high:
+        mid = (low + high + 1) // 2
+        low, high = (mid, high) if _reaches(last, freq, mid, last_year) else (low, mid - 1)
+    if last_year is not None and _reaches(last, freq, low + 1, None):
         limit = f"the end of the year {last_year}"
     elif isinstance(last, pd.Period):
         limit = "the periods pandas holds (64-bit ordinals)"
@@ -594,11 +599,6 @@ def check_horizon(horizon, panel: Panel | None = None, last_year: int | None = N
         end = pd.Timestamp(np.datetime64(np.iinfo(np.int64).max, unit))
         limit = (f"{end.year}-{end.month:02d}-{end.day:02d}, the last date pandas holds at "
                  f"the dates' resolution ({unit!r})")
-    # bisection for the most steps that fit: offsets such as month ends have no fixed length
-    low, high = 0, horizon - 1
-    while low < high:
-        mid = (low + high + 1) // 2
-        low, high = (mid, high) if _reaches(last, freq, mid, last_year) else (low, mid - 1)
     series = on_series(panel.ids[k] if panel.form != "series" else None)
     raise ValueError(f"horizon={horizon:,} runs past {limit}: the dates after the last one, "
                      f"{last}{series}, at frequency {freq.freqstr}, reach {low:,} steps at "
