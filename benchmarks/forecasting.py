@@ -5,6 +5,7 @@ Run from the repository root (tsrnn importable):
     PYTHONPATH=. python benchmarks/forecasting.py                 # 1,000 series
     PYTHONPATH=. python benchmarks/forecasting.py --n-series 200
     PYTHONPATH=. python benchmarks/forecasting.py --quick         # smoke test: 50 series
+    PYTHONPATH=. python benchmarks/forecasting.py --predict       # predict alone, 1k and 10k
 
 Data: `tsrnn.datasets.make_panel` (monthly, multiplicative season of length 12, trends, levels
 over two orders of magnitude), 96 observations per series; the last 12 of each series are
@@ -20,6 +21,13 @@ which also projects their time on the panel: a model projected over ``--budget-s
 on a random subset of series and its time extrapolated linearly (labelled in the table).
 Accuracy: mean over series of MASE (scaled by the in-sample seasonal naive, m = 12) and
 sMAPE. Prints a table and writes benchmarks/results/forecasting.md.
+
+``--predict`` times `predict` alone on fitted models (what a forecast costs once trained, and
+what a backtest pays at every cutoff), on panels of 1,000 and 10,000 series: the
+RNNForecaster (defaults, trained 2 epochs: the training does not change predict's work),
+how much of that time its networks' forward passes take, and statsforecast's `predict` of
+a fitted SeasonalNaive on the same panel (the same output frame, about no model work).
+Writes benchmarks/results/predict.md.
 """
 
 from __future__ import annotations
@@ -52,6 +60,7 @@ from _common import (
 
 LENGTH, SEASON, HORIZON = 96, 12, 12
 N_SERIES, QUICK_SERIES = 1000, 50
+PREDICT_SERIES = (1000, 10000)
 PILOT = 20  # series of the pilot fit that warms a per-series model and projects its time
 BUDGET_S = 300.0  # a per-series model projected to take longer is timed on a subset
 SUBSET = 200
@@ -358,6 +367,95 @@ def notes(contenders, n_series, repeats, budget_s, subset, seed, subsets, histor
     return "\n".join(lines)
 
 
+# -- predict alone ------------------------------------------------------------------------
+
+
+def _forward_timer(forecaster) -> list[float]:
+    """Wrap each network's predict to add its seconds to the returned one-item list."""
+    spent = [0.0]
+    for estimator in forecaster.estimators_:
+        def timed(x, predict=estimator.predict):
+            start = time.perf_counter()
+            out = predict(x)
+            spent[0] += time.perf_counter() - start
+            return out
+
+        estimator.predict = timed  # an instance attribute: the class's method stays
+    return spent
+
+
+def predict_rows(n_series: int, repeats: int, seed: int) -> list[list[object]]:
+    """One row per contender: median predict ms over ``repeats`` calls, and for the RNN the
+    share of its networks' forward passes."""
+    from tsrnn import RNNForecaster
+    from tsrnn.datasets import make_panel
+
+    panel = make_panel(n_series=n_series, length=LENGTH, season_length=SEASON,
+                       random_state=seed)
+    rnn = RNNForecaster(horizon=HORIZON, season_length=SEASON, max_iter=2,
+                        early_stopping=False, random_state=seed).fit(panel)
+    spent = _forward_timer(rnn)
+    totals, forwards = [], []
+    for _ in range(repeats + 1):  # the first call untimed
+        spent[0] = 0.0
+        totals.append(time_once(lambda: rnn.predict(HORIZON)))
+        forwards.append(spent[0])
+    total, forward = np.median(totals[1:]), np.median(forwards[1:])
+    rows = [[f"RNNForecaster predict({HORIZON})", n_series, f"{total * 1e3:.1f}",
+             f"{forward * 1e3:.1f}", f"{total / forward:.1f}"]]
+    rnn.predict_interval(HORIZON)  # calibrated on the first call: not timed
+    interval = np.median([time_once(lambda: rnn.predict_interval(HORIZON))
+                          for _ in range(repeats)])
+    rows.append([f"RNNForecaster predict_interval({HORIZON})", n_series,
+                 f"{interval * 1e3:.1f}", "", ""])
+    if importlib.util.find_spec("statsforecast") is not None:
+        import statsforecast
+        from statsforecast.models import SeasonalNaive
+
+        sf = statsforecast.StatsForecast(models=[SeasonalNaive(season_length=SEASON)],
+                                         freq="MS", n_jobs=1).fit(df=panel)
+        sf.predict(h=HORIZON)
+        theirs = np.median([time_once(lambda: sf.predict(h=HORIZON)) for _ in range(repeats)])
+        rows.append([f"statsforecast SeasonalNaive predict(h={HORIZON})", n_series,
+                     f"{theirs * 1e3:.1f}", "", ""])
+    return rows
+
+
+def predict_report(repeats: int, seed: int, output: Path) -> None:
+    info = machine_info()
+    for dist in ("pandas", "statsforecast"):
+        info[dist] = _version(dist)
+    info["Date"] = info.pop("Date")
+    rows = []
+    for n_series in PREDICT_SERIES:
+        rows += predict_rows(n_series, repeats, seed)
+        print(markdown_table(PREDICT_HEADERS, rows, "lrrrr"), "\n", flush=True)
+    table = markdown_table(PREDICT_HEADERS, rows, "lrrrr")
+    note_text = (
+        f"- Panels: `make_panel(n_series=N, length={LENGTH}, season_length={SEASON}, "
+        f"random_state={seed})`, long form; every series forecast {HORIZON} steps from its end. "
+        f"RNNForecaster: `RNNForecaster(horizon={HORIZON}, season_length={SEASON}, "
+        f"max_iter=2, early_stopping=False, random_state={seed})` (five networks, as by "
+        "default; the epochs trained change no step of predict). *predict ms*: median over "
+        f"{repeats} calls after one untimed. *forward ms*: of that, the time inside the "
+        "networks' own predict (five forward passes over all series' last windows), measured "
+        "in the same calls; *predict / forward*: the rest is pandas and numpy around them "
+        "(windows, normalisation, the output frame). predict_interval: after the first call, "
+        "which calibrates. statsforecast: `StatsForecast(models=[SeasonalNaive(season_length="
+        f"{SEASON})], freq='MS', n_jobs=1).fit(df=panel)`, then `predict(h={HORIZON})` timed "
+        "the same way: its own output frame with next to no model work.")
+    print(table + "\n\n" + note_text)
+    path = write_markdown(output, "Predict on large panels", [
+        ("Results", "\n\n".join([table, note_text])),
+        ("Machine", machine_markdown(info)),
+        ("Run", f"`{command_line()}`"),
+    ])
+    print(f"wrote {path}")
+
+
+PREDICT_HEADERS = ["call", "series", "predict ms", "forward ms", "predict / forward"]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n-series", type=int, default=None,
@@ -379,8 +477,12 @@ def main(argv: list[str] | None = None) -> int:
                         help=f"smoke test on {QUICK_SERIES} series (numbers not for quoting)")
     parser.add_argument("--first-calls", action="store_true",
                         help="only time the RNN's first calls (compilation), print JSON")
-    parser.add_argument("--output", type=Path, default=RESULTS_DIR / "forecasting.md",
-                        help="markdown report to write (default: %(default)s)")
+    parser.add_argument("--predict", action="store_true",
+                        help="only time predict on fitted models, 1,000 and 10,000 series "
+                        "(writes predict.md)")
+    parser.add_argument("--output", type=Path, default=None,
+                        help="markdown report to write (default: results/forecasting.md, "
+                        "or results/predict.md with --predict)")
     args = parser.parse_args(argv)
     n_series = args.n_series or (QUICK_SERIES if args.quick else N_SERIES)
     cells = [c.strip() for c in args.cells.split(",") if c.strip()]
@@ -389,6 +491,10 @@ def main(argv: list[str] | None = None) -> int:
     if not cells or any(c not in ("lstm", "gru", "rnn") for c in cells):
         parser.error("--cells: a comma-separated list of lstm, gru, rnn")
 
+    if args.predict:
+        predict_report(max(args.repeats, 7), args.seed,
+                       args.output or RESULTS_DIR / "predict.md")
+        return 0
     if args.first_calls:
         # in a process of its own, so that the import and the first calls are timed cold
         report_first_calls(lambda tsrnn: first_calls(cells, args.seed))
@@ -443,8 +549,9 @@ def main(argv: list[str] | None = None) -> int:
         ("Run", f"`{command_line()}`"
          + (" (quick smoke run: numbers not for quoting)." if args.quick else "")),
     ]
-    path = write_markdown(args.output, f"Forecasting {n_series} series: global RNN vs "
-                          "per-series statistical models", sections)
+    path = write_markdown(args.output or RESULTS_DIR / "forecasting.md",
+                          f"Forecasting {n_series} series: global RNN vs per-series "
+                          "statistical models", sections)
     print(f"wrote {path}")
     return 0
 

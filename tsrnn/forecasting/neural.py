@@ -528,7 +528,7 @@ class RNNForecaster(Forecaster):
             parts.append((x - self.exogenous_mean_) / self.exogenous_scale_)
         calendar = _names("calendar", self.calendar)
         if calendar:
-            parts.append(_calendar(panel.dates(k, stop)[start:], calendar))
+            parts.append(_calendar(panel.dates(k, stop, start), calendar))
         if self.static_ is not None:
             parts.append(np.broadcast_to(self.static_[k], (stop - start, len(self.static_[k]))))
         return np.hstack(parts)
