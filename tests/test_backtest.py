@@ -237,8 +237,8 @@ def test_a_first_cutoff_with_too_little_history_is_named():
     y = load_airline()[:40]
     with pytest.raises(ValueError, match=r"at the backtest's cutoff 1950-04-01 00:00:00 "
                                          r"\(window 1; the shortest series has 16 observations "
-                                         r"up to it\): the shortest series has 16 .*needs at "
-                                         "least 36"):
+                                         r"up to it\): lags=24 is longer than the longest "
+                                         r"series \(16 values to read\)"):
         backtest(tsrnn.RNNForecaster(horizon=12, lags=24, **TINY_RNN), y, horizon=12,
                  n_windows=2)
 

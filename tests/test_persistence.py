@@ -509,14 +509,18 @@ def forecaster(path):
     # each loaded, then failed at predict in numpy (a window of the wrong length, a scale
     # that is not one) or forecast other numbers
     ("lags_", 6, r"lags_ is not that of the fitted history and parameters \(got 6\)"),
+    ("lags_", [4, 6], "lags_ is not that"),  # lags=4 gives every network 4
     ("steps_", 1, "steps_ is not that"),
+    ("history_", 3, "history_ is not that"),
+    ("fallback_", ["not a series"], "fallback_ is not that"),
+    ("_fit_lengths", [31], "_fit_lengths is not that"),  # longer than the history
     ("scale_", [-1.0], "scale_ is not that"),
     ("log_", [True, True], "log_ is not that"),
     ("n_features_", 2, "n_features_ is not that"),
     ("estimators_", [], "estimators_ is not that"),
     ("calibration_", "x", "calibration_ is not that"),
     ("hidden_size", 5, "estimators_ is not that"),  # the networks have 4
-    ("n_models", 1, "estimators_ is not that"),
+    ("n_models", 1, "lags_ is not that"),  # one input length per network
     ("n_models", 10**6, "n_models must be at most 100"),
 ])
 def test_a_forecaster_fitted_state_that_disagrees_is_refused(forecaster, key, value, match):

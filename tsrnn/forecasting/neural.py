@@ -277,6 +277,7 @@ class RNNForecaster(Forecaster):
         width = len(panel.exogenous_names or []) + 2 * len(_names("calendar", self.calendar)) \
             + n_static
         steps = self.horizon if self.strategy == "direct" else 1
+        choices = _lags_list(self.lags)
 
         def floats(value, shape):
             return type(value) is np.ndarray and value.shape == shape and \
@@ -284,8 +285,20 @@ class RNNForecaster(Forecaster):
 
         rules = {  # attribute -> what it must be
             "steps_": lambda: self.steps_ == steps,
-            "lags_": lambda: type(self.lags_) is int and self.lags_ >= 1 and self.lags in (
-                None, self.lags_),
+            "lags_": lambda: type(self.lags_) is list and len(self.lags_) == self.n_models and
+                all(type(c) is int and c >= 1 for c in self.lags_) and (
+                    self.lags is None or self.lags_ == [choices[j % len(choices)]
+                                                        for j in range(self.n_models)]),
+            "history_": lambda: self.history_ == (
+                (2 * self.horizon if self.season_length == 1 else None)
+                if self.history == "auto" else self.history),
+            "seasonal_": lambda: floats(self.seasonal_, (n, self.season_length)),
+            "fallback_": lambda: type(self.fallback_) is list and all(
+                uid in panel.ids for uid in self.fallback_),
+            "_fit_lengths": lambda: type(self._fit_lengths) is list and len(
+                self._fit_lengths) == n and all(
+                type(m) is int and 1 <= m <= v.size
+                for m, v in zip(self._fit_lengths, panel.values, strict=True)),
             "exogenous_names_": lambda: self.exogenous_names_ == (panel.exogenous_names or []),
             "n_features_": lambda: self.n_features_ == width,
             "extend_": lambda: self.extend_ in (0, steps),
@@ -311,8 +324,8 @@ class RNNForecaster(Forecaster):
                     (e.hidden_size, e.num_layers, e.dtype) ==
                     (self.hidden_size, self.num_layers, self.dtype) and
                     (e.n_timesteps_, e.n_channels_, e.network_.output_size) ==
-                    (self.lags_ + self.extend_, 1 + width + (self.extend_ > 0), steps)
-                    for e in self.estimators_),
+                    (lags + self.extend_, 2 + width + (self.extend_ > 0), steps)
+                    for e, lags in zip(self.estimators_, self.lags_, strict=True)),
             "calibration_": lambda: self.calibration_ is None or (
                 floats(self.calibration_, self.calibration_.shape) and
                 self.calibration_.ndim == 2 and self.calibration_.shape[1] == self.horizon),
