@@ -317,6 +317,24 @@ def test_an_ensemble_over_input_lengths():
         tsrnn.RNNForecaster(horizon=3, lags=[6, 200], **FAST).fit(y)
 
 
+@pytest.mark.parametrize("season_length, horizon, n_series, length, expected", [
+    # 1, 1.5 and 2 times max(2m, 1.25h) where the panel gives 1000 windows of that length:
+    # 20 * (120 - 48 - 6 + 1) = 1340 of 48; 14 * 67 = 938 of 48, 14 * 79 = 1106 of 36
+    (12, 6, 20, 120, [24, 36, 48, 24]),
+    (12, 6, 14, 120, [24, 36, 24, 36]),
+    (12, 6, 1, 144, [24, 24, 24, 24]),     # airline alone: 103 windows of 36
+    (4, 8, 40, 60, [10, 15, 20, 10]),      # 1.25h = 10 is the base
+    (1, 3, 1, 144, [6, 9, 12, 15]),        # no season: 2 to 5 horizons
+    (1, 3, 1, 12, [6, 9, 9, 9]),           # cut to the longest series, less the horizon
+])
+def test_default_input_lengths(season_length, horizon, n_series, length, expected):
+    y = load_airline()[:length] if n_series == 1 else make_panel(
+        n_series=n_series, length=length, season_length=12, random_state=0)
+    f = tsrnn.RNNForecaster(horizon=horizon, season_length=season_length,
+                            **dict(FAST, n_models=4, max_iter=1)).fit(y)
+    assert f.lags_ == expected
+
+
 def test_intervals_do_not_depend_on_the_order_of_calls():
     """Calibrated once from the history fitted on: predict_interval before and after
     update gives the intervals that update first, then predict_interval, gives."""

@@ -66,6 +66,11 @@ CALENDAR = {"hour": 24, "dayofweek": 7, "dayofmonth": 31, "dayofyear": 366,
             "weekofyear": 53, "month": 12, "quarter": 4}
 # Forecast origins whose residuals calibrate the intervals, over all series together.
 CALIBRATION_ORIGINS = 200
+# Whole windows a panel must give for the longer input lengths of the seasonal default
+# (1.5 and 2 times the base). With fewer, their networks fit too few windows, and those that
+# calibrate the intervals fewer still: on airline alone (37-85 windows of 48) 90% intervals
+# covered 100% of a backtest's values, where the M3 and tourism panels gain accuracy.
+LONG_INPUT_WINDOWS = 1000
 # Observations a window must read (a level and one step); series with fewer (after
 # differencing) are forecast by their last value, and listed in `fallback_`.
 MIN_INPUTS = 2
@@ -85,11 +90,13 @@ class RNNForecaster(Forecaster):
         (then forecasts are fed back as inputs).
     lags : int, list of int or None, default=None
         Input window length; a list makes an ensemble over input lengths (network j reads
-        ``lags[j % len(lags)]``). None: on seasonal data (``season_length > 1``)
-        ``max(2 * season_length, ceil(1.25 * horizon), 4)``; without a season, N-BEATS'
-        ensemble of 2, 3, 4 and 5 horizons (measured on M3 yearly, with the other
-        defaults: MASE 2.75 against 2.92 from one length of 1.25 horizons). Cut to what the
-        longest series allows; shorter series are padded.
+        ``lags[j % len(lags)]``). None: on seasonal data (``season_length > 1``) the base
+        ``max(2 * season_length, ceil(1.25 * horizon), 4)``, and 1.5 and 2 times it where
+        the series give at least 1000 windows of that length (measured, seeds 0 and 1, mean
+        MASE against the base alone: M3 quarterly 1.136 and 1.170, tourism quarterly 1.505
+        and 1.540); without a season, N-BEATS' ensemble of 2, 3, 4 and 5 horizons (measured
+        on M3 yearly, with the other defaults: MASE 2.75 against 2.92 from one length of
+        1.25 horizons). Cut to what the longest series allows; shorter series are padded.
     season_length : int, default=1
         Observations per season (12 for monthly data with a yearly season).
     strategy : {"direct", "recursive"}, default="direct"
@@ -390,9 +397,12 @@ class RNNForecaster(Forecaster):
         elif self.season_length == 1:  # N-BEATS' ensemble of input lengths, 2 to 5 horizons
             choices = [max(min(k * self.horizon, longest - self.steps_), MIN_INPUTS)
                        for k in (2, 3, 4, 5)]
-        else:
+        else:  # the base length, and 1.5 and 2 times it where the panel has the windows
             base = max(2 * self.season_length, int(np.ceil(1.25 * self.horizon)), 4)
-            choices = [max(min(base, longest - self.steps_), MIN_INPUTS)]
+            lengths = [v.size - int(self.difference) for v in panel.values]
+            choices = [max(min(c, longest - self.steps_), MIN_INPUTS) for c in [base] + [
+                c for c in (int(np.ceil(k * base)) for k in (1.5, 2))
+                if sum(max(n - c - self.steps_ + 1, 0) for n in lengths) >= LONG_INPUT_WINDOWS]]
         return [choices[j % len(choices)] for j in range(self.n_models)]
 
     def _fit_features(self, panel: Panel) -> None:
