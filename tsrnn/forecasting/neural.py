@@ -629,14 +629,13 @@ class RNNForecaster(Forecaster):
         series = self._deseasonalised(panel.values)
         forecasts = self._forecast(self.estimators_, panel, series, horizon)
         n = self.calibration_.shape[0]
+        quantiles = np.stack([  # (coverages, horizon), pooled over series: one for all
+            np.quantile(self.calibration_[:, :horizon], min(np.ceil((n + 1) * cov) / n, 1.0),
+                        axis=0) for cov in coverages])
         bounds = []
         for k, (f, s) in enumerate(zip(forecasts, series, strict=True)):
-            per_series = np.empty((len(coverages), 2, horizon))
-            for c, cov in enumerate(coverages):
-                level = min(np.ceil((n + 1) * cov) / n, 1.0)
-                q = np.quantile(self.calibration_[:, :horizon], level, axis=0) * self.scale_[k]
-                per_series[c] = [f - q, f + q]
-            bounds.append(self._to_values(k, per_series, s.size))
+            q = quantiles * self.scale_[k]
+            bounds.append(self._to_values(k, np.stack([f - q, f + q], axis=1), s.size))
         return bounds
 
     def _calibration_residuals(self) -> np.ndarray:
