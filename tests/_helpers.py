@@ -1,4 +1,9 @@
-"""Shared by the tests: every cell with each of its options, and the error measure."""
+"""Shared by the tests: every cell with each of its options, the error measure, and model
+files written by hand."""
+
+import hashlib
+import io
+import zipfile
 
 import numpy as np
 
@@ -34,3 +39,17 @@ def relative_error(actual, expected, floor=0.0):
     expected = np.asarray(expected, dtype=np.float64)
     scale = max(np.linalg.norm(expected), floor, np.finfo(np.float64).tiny)
     return np.linalg.norm(actual - expected) / scale
+
+
+def write_model_file(path, contents: dict, seal: bool = True) -> None:
+    """Write ``contents`` (member -> bytes) as a zip at ``path``; with ``seal``, sealed as
+    `tsrnn.save` seals a file: its archive comment the sha256 of every byte before it."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, data in contents.items():
+            archive.writestr(name, data)
+        archive.comment = b"0" * 64
+    data = buffer.getvalue()
+    if seal:
+        data = data[:-64] + hashlib.sha256(data[:-64]).hexdigest().encode()
+    path.write_bytes(data)

@@ -11,7 +11,6 @@ the networks small, so that every example runs in milliseconds on kernels compil
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import io
 import json
 import os
@@ -28,6 +27,7 @@ from hypothesis.extra import numpy as hnp
 from sklearn.base import clone
 
 import tsrnn
+from tests._helpers import write_model_file
 from tsrnn import cli, metrics
 from tsrnn.baselines import ETS, Drift, Mean, Naive, SeasonalNaive, Theta
 
@@ -537,17 +537,6 @@ def _leaves(node, path=()):
             yield from _leaves(value, path + (i,))
 
 
-def _seal(path, contents):
-    """Write ``contents`` (member -> bytes) as a model file sealed as save seals it."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name, data in contents.items():
-            archive.writestr(name, data)
-        archive.comment = b"0" * 64
-    data = buffer.getvalue()
-    path.write_bytes(data[:-64] + hashlib.sha256(data[:-64]).hexdigest().encode())
-
-
 @pytest.fixture(scope="module")
 def saved_models(tmp_path_factory):
     """(its predictions, how it predicts, its file's members) for a few small models."""
@@ -589,7 +578,7 @@ def test_an_edited_model_state_is_refused_at_load_or_predicts(saved_models, data
     event(f"edited {'.'.join(map(str, path[-2:]))}")
     with tempfile.TemporaryDirectory() as folder:
         file = Path(folder) / "edited.tsrnn"
-        _seal(file, {**members, "tsrnn.json": json.dumps(meta).encode()})
+        write_model_file(file, {**members, "tsrnn.json": json.dumps(meta).encode()})
         try:
             loaded = tsrnn.load(file)
         except ValueError as err:

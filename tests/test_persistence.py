@@ -14,6 +14,7 @@ import pytest
 from sklearn.exceptions import NotFittedError
 
 import tsrnn
+from tests._helpers import write_model_file
 from tsrnn import (
     GRUClassifier,
     GRURegressor,
@@ -262,15 +263,7 @@ def rewrite(path, *, meta=None, members=None, checksum=True):
     if meta is not None:
         meta(info)
     contents["tsrnn.json"] = json.dumps(info).encode()
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name, data in contents.items():
-            archive.writestr(name, data)
-        archive.comment = b"0" * 64
-    data = buffer.getvalue()
-    if checksum:
-        data = data[:-64] + hashlib.sha256(data[:-64]).hexdigest().encode()
-    path.write_bytes(data)
+    write_model_file(path, contents, seal=checksum)
 
 
 def refuses(path, match):
@@ -485,6 +478,7 @@ def test_an_unedited_state_still_loads_and_predicts(regressor):
 @pytest.mark.parametrize("edit, match", [
     (lambda s: s["panel_"]["state"].update(form="wrong"), "form must be one of"),
     (lambda s: s["panel_"]["state"]["ids"].append("extra"), "one entry per series"),
+    (lambda s: s["panel_"]["state"].update(name=[]), "name must be hashable"),  # hypothesis
     (lambda s: s["models_"].pop(), "models_ must be a list of one model per series"),
     (lambda s: s["models_"][0]["state"].update(sigma=-1.0), "sigma must be a float >= 0"),
     (lambda s: s.update(season_length=0), "season_length"),

@@ -85,6 +85,11 @@ class Panel:
             distinct = False
         if not distinct:
             raise ValueError(f"ids must be distinct hashable values, got {self.ids!r:.80}")
+        try:
+            hash(self.name)  # pandas names an output's index or columns by it
+        except TypeError:
+            raise ValueError(f"name must be hashable (a series' name), got {self.name!r:.80}") \
+                from None
         n = len(self.ids)
         if n < 1 or len(self.values) != n or len(self.index) != n \
                 or (self.form == "series" and n != 1):
