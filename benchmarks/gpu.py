@@ -103,7 +103,6 @@ def gpu_info(torch) -> dict[str, str]:
 
 def step_contenders(tsrnn_cuda, cuda, torch, net, rnn, head, x, y):
     """Forward + backward of one batch resident on the GPU, synchronised at the end."""
-    from tsrnn import kernels
     from tsrnn.kernels.cuda.common import Workspace
     from tsrnn.kernels.cuda.network import value_and_grad_device
 
@@ -111,7 +110,7 @@ def step_contenders(tsrnn_cuda, cuda, torch, net, rnn, head, x, y):
     ws = Workspace()
     x_d = cuda.to_device(np.ascontiguousarray(x.transpose(1, 0, 2)))
     y_d = cuda.to_device(y)
-    w_d = cuda.to_device(np.full(batch, 1.0 / batch, DTYPE))
+    w_d = cuda.to_device(np.full(y.shape, 1.0 / y.size, DTYPE))  # mean over all elements
     h0 = cuda.to_device(np.zeros((1, batch, net.hidden_size), DTYPE))
     theta = cuda.to_device(net.theta)
     grad = cuda.device_array_like(net.theta)
@@ -122,9 +121,8 @@ def step_contenders(tsrnn_cuda, cuda, torch, net, rnn, head, x, y):
 
     def tsrnn_step():
         with tsrnn_cuda.common.quiet():
-            value_and_grad_device(net._cell_code, net._flag, kernels.LOSSES["mse"], theta,
-                                  net._offsets, x_d, y_d, w_d, None, h0, h0, grad, dh0, dc0,
-                                  value, ws)
+            value_and_grad_device(net._net("mse"), theta, x_d, y_d, w_d, None, h0, h0, grad,
+                                  dh0, dc0, value, ws)
         cuda.synchronize()
 
     def torch_step():

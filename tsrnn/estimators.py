@@ -575,10 +575,10 @@ _DOC = """
     regression, the target), e.g. ``make_pipeline(StandardScaler(), LSTMRegressor())`` for
     2-D X, or `sklearn.compose.TransformedTargetRegressor` for y.
 
-    Training: one Numba call per epoch (shuffle, mini-batches, backpropagation through time,
-    gradient clipping, optimizer step). It stops after ``max_iter`` epochs, or once the
-    training loss (or, with ``early_stopping``, the validation score) has not improved by
-    ``tol`` for ``n_iter_no_change`` epochs.
+    Training: an epoch in Numba kernels (shuffle, mini-batches, backpropagation through time,
+    gradient clipping, optimizer step), a few calls per mini-batch. It stops after
+    ``max_iter`` epochs, or once the training loss (or, with ``early_stopping``, the
+    validation score) has not improved by ``tol`` for ``n_iter_no_change`` epochs.
 
     Parameters
     ----------

@@ -8,12 +8,10 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import scipy.linalg.cython_blas  # noqa: F401  (loads the BLAS that Numba's np.dot calls)
-from numba.core.errors import NumbaPerformanceWarning
 from threadpoolctl import ThreadpoolController
 
 from . import kernels, persistence
@@ -25,7 +23,7 @@ from ._validation import (
     check_numeric_array,
 )
 
-CELLS = {"rnn": kernels.RNN, "lstm": kernels.LSTM, "gru": kernels.GRU}
+CELLS = ("rnn", "lstm", "gru")
 NONLINEARITIES = ("tanh", "relu")
 DEVICES = ("cpu", "cuda", "auto")
 # Refuse sizes whose parameters alone would not fit in memory, before allocating anything.
@@ -225,7 +223,7 @@ class RecurrentNetwork:
         self.dtype = check_float_dtype("dtype", dtype)
         self.device = _resolve_device(device)
         self._layout = _param_layout(
-            kernels.n_gates(CELLS[cell]), self.input_size, self.hidden_size,
+            kernels.n_gates(self._cell()), self.input_size, self.hidden_size,
             self.num_layers, self.output_size,
         )
         self._offsets = np.array([start for _, start, _ in self._layout], dtype=np.int64)
@@ -244,16 +242,19 @@ class RecurrentNetwork:
         return {name: flat[start: start + int(np.prod(shape))].reshape(shape)
                 for name, start, shape in self._layout}
 
-    @property
-    def _cell_code(self) -> int:
-        return CELLS[self.cell]
-
-    @property
-    def _flag(self) -> int:
-        """The cell's one option, as the kernels take it."""
+    def _cell(self):
+        """The cell and its options as the kernels take them."""
         if self.cell == "rnn":
-            return int(self.nonlinearity == "relu")
-        return int(self.reset_after)
+            return kernels.RNN(relu=self.nonlinearity == "relu")
+        if self.cell == "gru":
+            return kernels.GRU(reset_after=self.reset_after)
+        return kernels.LSTM()
+
+    def _net(self, loss: str | None = None) -> kernels.Net:
+        """This network described to the kernels, with the loss of a training call."""
+        return kernels.Net(cell=self._cell(), loss=None if loss is None else kernels.LOSSES[loss],
+                           offsets=self._offsets, num_layers=self.num_layers,
+                           hidden_size=self.hidden_size, output_size=self.output_size)
 
     # -- computation -----------------------------------------------------------------------
 
@@ -271,8 +272,7 @@ class RecurrentNetwork:
         numpy.ndarray of shape (batch, output_size), of the network's dtype.
         """
         x_tm, h0, c0 = self._inputs(x, h0, c0)
-        return self._kernels.predict(self._cell_code, self._flag, self.theta, self._offsets,
-                                     x_tm, h0, c0, self.output_size)
+        return self._kernels.predict(self._net(), self.theta, x_tm, h0, c0)
 
     def loss_and_grad(self, x, y, loss: str = "mse", h0=None, c0=None, sample_weight=None):
         """Loss of the forward pass against ``y`` and its gradient for every parameter.
@@ -311,10 +311,8 @@ class RecurrentNetwork:
         # divided by their sum in float64, as train_epoch does each batch's
         weights = (weights / np.sum(weights, dtype=np.float64)).astype(self.dtype)
         no_drop = np.empty((0, 0, 0, 0), self.dtype)
-        value = self._kernels.value_and_grad(
-            self._cell_code, self._flag, kernels.LOSSES[loss], self.theta, self._offsets, x_tm,
-            y_arr, weights, no_drop, h0_arr, c0_arr, grad, dh0, dc0,
-        )
+        value = self._kernels.value_and_grad(self._net(loss), self.theta, x_tm, y_arr, weights,
+                                             no_drop, h0_arr, c0_arr, grad, dh0, dc0)
         grads = self._views(grad)
         if h0 is not None:
             grads["h0"] = dh0
@@ -353,7 +351,8 @@ class RecurrentNetwork:
         """One pass over (x, y) in mini-batches, updating the parameters in place.
 
         The whole epoch (shuffle, batches, dropout masks, forward, backward, clipping, the
-        optimizer step) is one Numba call.
+        optimizer step) runs in Numba kernels, a few calls per batch, the batch's slices on
+        parallel threads.
 
         Parameters
         ----------
@@ -408,10 +407,9 @@ class RecurrentNetwork:
         saved = [self.theta.copy()] + [a.copy() for a in state]
         hyper = optimizer._hyper(clip_norm)
         value = self._kernels.train_epoch(
-            self._cell_code, self._flag, kernels.LOSSES[loss], self.theta, self._offsets,
-            data.x, data.y, data.weights, batch_size, bool(shuffle), seed, dropout,
-            self.num_layers, self.hidden_size, optimizer._code, *state, hyper,
-            data.weights_host,
+            self._net(loss), self.theta, data.x, data.y, data.weights,
+            kernels.Epoch(batch_size, bool(shuffle), seed, dropout),
+            kernels.OptimizerState(optimizer._code, *state, hyper), data.weights_host,
         )
         # a last step can overflow the weights with a finite loss: check them too
         if not (np.isfinite(value) and np.isfinite(self.theta).all()):
@@ -579,31 +577,18 @@ class _CpuKernels:
     def __init__(self, hidden_size: int):
         self._hidden_size = hidden_size
 
-    def predict(self, cell, flag, theta, offsets, x, h0, c0, out_size):
-        args = (cell, flag, theta, offsets, x, h0, c0, out_size)
-        batch = x.shape[1]
-        n_chunks = kernels.n_chunks(batch)
-        with self._blas_guard(batch):
-            if n_chunks == 1:  # no thread launch for a small batch (one window: ~100 us saved)
-                return kernels.predict_serial(*args)
-            return kernels.predict(*args, n_chunks)
+    def predict(self, net, theta, x, h0, c0):
+        with self._blas_guard(x.shape[1]):
+            return kernels.predict(net, theta, x, h0, c0)
 
-    def value_and_grad(self, *args):
-        n_chunks = kernels.n_chunks(args[5].shape[1])
+    def value_and_grad(self, net, theta, x, y, w, drop, h0, c0, grad, dh0, dc0):
         with _SingleThreadedBlas():
-            if n_chunks == 1:
-                return kernels.value_and_grad_serial(*args)
-            return kernels.value_and_grad(*args, n_chunks)
+            return kernels.value_and_grad(net, theta, x, y, w, drop, h0, c0, grad, dh0, dc0)
 
-    def train_epoch(self, *args):
-        *args, _ = args  # the weights' host copy: the weights themselves, here
-        with _SingleThreadedBlas(), warnings.catch_warnings():
-            # train_epoch is a parallel kernel only to be cached safely (see
-            # kernels.common.parallel_kernel); Numba warns, at compile time, that it has
-            # nothing of its own to run in parallel.
-            warnings.filterwarnings("ignore", r"\s*The keyword argument 'parallel=True'",
-                                    NumbaPerformanceWarning)
-            return kernels.train_epoch(*args)
+    def train_epoch(self, net, theta, x, y, w, epoch, optimizer, w_host):
+        # w_host: the weights' host copy, for the CUDA side; here w itself
+        with _SingleThreadedBlas():
+            return kernels.train_epoch(net, theta, x, y, w, epoch, optimizer)
 
     @staticmethod
     def to_device(*arrays):
@@ -628,11 +613,7 @@ class _CudaKernels:
         self.value_and_grad = cuda.value_and_grad
         self.to_device = cuda.to_device
 
-        def train_epoch(*args):
-            *args, weights_host = args
-            return cuda.train_epoch(*args, w_host=weights_host)
-
-        self.train_epoch = train_epoch
+        self.train_epoch = cuda.train_epoch
 
 
 @functools.cache

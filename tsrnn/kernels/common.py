@@ -12,22 +12,16 @@ from numba.extending import overload
 
 # error_model="numpy": no zero-division check on every `/`, which would stop loops vectorising.
 kernel = njit(cache=True, error_model="numpy", nogil=True)
+# What the kernels call inside themselves is inlined into its callers (Numba IR inlining), not
+# compiled as a function of its own: Numba links a callee's optimised module into every caller
+# and optimises and emits the whole of it again there, so each level of a call tree compiled
+# everything below it once more. Measured, a cold LSTM value_and_grad (float32, 2 shared
+# cores): 27.8 s of CPU as a tree of kernels holding all three cells, 19.5 s as one function
+# of the LSTM's code alone with everything inlined (see `network.Net` for the cell's choice).
+inline = njit(cache=True, error_model="numpy", nogil=True, inline="always")
 
 
-# Parallel kernels: their prange loops run on Numba's threads, and nothing else does. Numba's
-# other parallel transforms stay off: they would turn every array expression into a parallel
-# loop of its own (measured: compiling the training epoch took 107 s with them, most of it
-# in those loops) and numpy reductions (``a.sum()``) into parallel ones whose rounding depends
-# on the thread count (seen: a sum of sample weights); sums there go through `total` anyway.
-# A kernel that calls a parallel one must be a parallel kernel too: a cached serial caller of
-# a cached parallel callee crashes when loaded from the cache (numba issue 8578).
-PRANGE_ONLY = {"prange": True, "comprehension": False, "reduction": False,
-               "inplace_binop": False, "setitem": False, "numpy": False, "stencil": False,
-               "fusion": False}
-parallel_kernel = njit(cache=True, error_model="numpy", nogil=True, parallel=PRANGE_ONLY)
-
-
-@kernel
+@inline
 def total(a):
     """Sum of a 1-D array in float64, in index order."""
     s = 0.0
@@ -54,7 +48,7 @@ _B6 = np.float32(1.19825839466702e-06)
 _HALF32 = np.float32(0.5)
 
 
-@njit(error_model="numpy", cache=True)
+@inline
 def _tanh_float32(x):
     if abs(x) < _TINY:
         return x
@@ -96,7 +90,7 @@ def _sigmoid_overload(x):
     return lambda x: 1.0 / (1.0 + math.exp(-x))
 
 
-@kernel
+@inline
 def add_sigmoid(a, b):
     """``a = sigmoid(a + b)`` in place, a and b 1-D of one length.
 
@@ -108,7 +102,7 @@ def add_sigmoid(a, b):
         a[k] = sigmoid(a[k] + b[k])
 
 
-@kernel
+@inline
 def add_tanh(a, b):
     """``a = tanh(a + b)`` in place (see `add_sigmoid`)."""
     for k in range(a.size):
@@ -122,7 +116,7 @@ LOOP_MAX_ROWS = 4
 LOOP_MAX_COLUMNS = 32
 
 
-@kernel
+@inline
 def product_operand(w, rows):
     """What `matmul_t` needs beside ``w`` for ``rows`` rows: ``w.T`` copied contiguous when
     the loop form serves that size, else an empty array (BLAS reads ``w`` itself)."""
@@ -131,7 +125,7 @@ def product_operand(w, rows):
     return np.empty((0, 0), w.dtype)
 
 
-@kernel
+@inline
 def matmul_t(a, w, w_t, out):
     """``out = a @ w.T`` for a (B, K), w (N, K), out (B, N); w_t from `product_operand`.
 
@@ -158,7 +152,7 @@ def matmul_t(a, w, w_t, out):
                 o[j] += wk[j] * ak
 
 
-@kernel
+@inline
 def project_inputs(x, w_ih, bias, out):
     """``out[t] = x[t] @ w_ih.T + bias`` for every time step, as one matrix product.
 
@@ -173,7 +167,7 @@ def project_inputs(x, w_ih, bias, out):
             out2[r, k] += bias[k]
 
 
-@kernel
+@inline
 def project_inputs_backward(x, w_ih, dgates, dw_ih, db_ih, dx):
     """Backward of `project_inputs`: writes dw_ih, db_ih and, unless ``dx.size == 0``, dx.
 
@@ -188,7 +182,7 @@ def project_inputs_backward(x, w_ih, dgates, dw_ih, db_ih, dx):
         np.dot(d2, w_ih, dx.reshape((T * B, n_in)))
 
 
-@kernel
+@inline
 def recurrent_weight_grads(dpre, hs, dw_hh, db_hh):
     """Gradients of ``W_hh h_{t-1} + b_hh`` summed over time, as one matrix product.
 
@@ -201,7 +195,7 @@ def recurrent_weight_grads(dpre, hs, dw_hh, db_hh):
     column_sums(d2, db_hh)
 
 
-@kernel
+@inline
 def column_sums(a, out):
     """``out[k] = sum_r a[r, k]``."""
     out[:] = 0

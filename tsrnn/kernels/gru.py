@@ -11,9 +11,11 @@ both:
 
 Parameters: w_ih (3H, I), w_hh (3H, H), b_ih (3H,), b_hh (3H,).
 The forward saves for the backward: ``hs`` (h_0 .. h_T), ``gates`` (r, z, n after their
-activations) and, in ``aux[t + 1]``, ``W_hn h_{t-1} + b_hn`` (reset_after) or ``r * h_{t-1}``
-(reset_after=False) for step t.
+activations) and, in ``n_h[t + 1]``, what n reads from h_{t-1} at step t: ``W_hn h_{t-1} +
+b_hn`` (reset_after) or ``r * h_{t-1}`` (reset_after=False).
 """
+
+from typing import NamedTuple
 
 import numpy as np
 
@@ -21,7 +23,7 @@ from .common import (
     add_sigmoid,
     add_tanh,
     column_sums,
-    kernel,
+    inline,
     matmul_t,
     product_operand,
     project_inputs,
@@ -30,7 +32,13 @@ from .common import (
 )
 
 
-@kernel
+class GRU(NamedTuple):
+    """The GRU cell as the kernels take it (``Net.cell``): its type picks these kernels."""
+
+    reset_after: bool  # the reset gate after the recurrent product (PyTorch), else before
+
+
+@inline
 def update_hidden(ab, h_prev, h, H, one):
     """``h = (1 - z) * n + z * h_prev`` from one row of activated gates (r, z, n)."""
     for j in range(H):
@@ -38,12 +46,12 @@ def update_hidden(ab, h_prev, h, H, one):
         h[j] = (one - z) * ab[2 * H + j] + z * h_prev[j]
 
 
-@kernel
-def gru_forward(x, w_ih, w_hh, b_ih, b_hh, hs, aux, gates, reset_after):
+@inline
+def gru_forward(x, w_ih, w_hh, b_ih, b_hh, hs, n_h, gates, reset_after):
     """One layer over all steps.
 
     x: (T, B, I); hs: (T + 1, B, H), ``hs[0]`` = h0 on entry, steps 1 .. T written;
-    aux: (T + 1, B, H), written at 1 .. T (see the module docstring);
+    n_h: (T + 1, B, H), written at 1 .. T (see the module docstring);
     gates: (T, B, 3H), written (input projection first, then the activated gates).
     """
     T, B, _ = x.shape
@@ -60,7 +68,7 @@ def gru_forward(x, w_ih, w_hh, b_ih, b_hh, hs, aux, gates, reset_after):
             matmul_t(hs[t], w_hh, w_hh_t, hh)
             for b in range(B):
                 ab = gates[t, b]
-                hnb = aux[t + 1, b]
+                hnb = n_h[t + 1, b]
                 add_sigmoid(ab[: 2 * H], hh[b, : 2 * H])  # r, z
                 for j in range(H):
                     hnb[j] = hh[b, 2 * H + j] + b_hh[2 * H + j]
@@ -77,7 +85,7 @@ def gru_forward(x, w_ih, w_hh, b_ih, b_hh, hs, aux, gates, reset_after):
         w_n_t = product_operand(w_n, B)
         for t in range(T):
             h_prev = hs[t]
-            rh = aux[t + 1]
+            rh = n_h[t + 1]
             matmul_t(h_prev, w_rz, w_rz_t, hrz)
             for b in range(B):
                 ab = gates[t, b]
@@ -91,15 +99,14 @@ def gru_forward(x, w_ih, w_hh, b_ih, b_hh, hs, aux, gates, reset_after):
                 update_hidden(ab, h_prev[b], hs[t + 1, b], H, one)
 
 
-@kernel
-def gru_backward(x, w_ih, w_hh, hs, aux, gates, dhs, dgates,
-                 dw_ih, dw_hh, db_ih, db_hh, dh0, daux0, dx, reset_after):
+@inline
+def gru_backward(x, w_ih, w_hh, hs, n_h, gates, dhs, dgates,
+                 dw_ih, dw_hh, db_ih, db_hh, dh0, dx, reset_after):
     """Backward of `gru_forward`.
 
     dhs: (T, B, H), gradient with respect to h_1 .. h_T from above (read only);
     dgates: (T, B, 3H) workspace, left holding the gradient of the input projection.
     Writes dw_ih, dw_hh, db_ih, db_hh, dh0 and, unless ``dx.size == 0``, dx (T, B, I).
-    daux0 is unused.
     """
     T, B, _ = x.shape
     H = w_hh.shape[1]
@@ -114,7 +121,7 @@ def gru_backward(x, w_ih, w_hh, hs, aux, gates, dhs, dgates,
             da = dgates[t]
             dq = dpre[t]
             h_prev = hs[t]
-            hn = aux[t + 1]
+            hn = n_h[t + 1]
             dht = dhs[t]
             for b in range(B):
                 for j in range(H):
@@ -170,7 +177,7 @@ def gru_backward(x, w_ih, w_hh, hs, aux, gates, dhs, dgates,
             dh += direct
         TB = T * B
         np.dot(drz.reshape((TB, 2 * H)).T, hs[:T].reshape((TB, H)), dw_hh[: 2 * H])
-        np.dot(dn.reshape((TB, H)).T, aux[1:].reshape((TB, H)), dw_hh[2 * H:])
+        np.dot(dn.reshape((TB, H)).T, n_h[1:].reshape((TB, H)), dw_hh[2 * H:])
         # every part of W_hh(.) + b_hh shares its pre-activation with W_ih x + b_ih
         column_sums(dgates.reshape((TB, 3 * H)), db_hh)
     dh0[:] = dh

@@ -10,76 +10,130 @@ equal weights.
 Weights are per element, ``w`` (B, K) like y, summing to one over the batch: the regression
 losses are ``sum_bk w_bk * l_bk``, the cross-entropy ``sum_b (sum_k w_bk) * ce_b``. Equal
 weights ``1 / (B K)`` give PyTorch's means; a weight of zero masks a target out.
+
+A loss reaches the kernels as an instance of its class below (``Net.loss``), whose type picks
+its row function when Numba compiles: a fit compiles only the loss it uses. Each row function
+returns row b's term (a float64) and writes row b of the gradient into dyhat; the CUDA kernels
+compile the same functions for their one thread per row, so they call `math`, not numpy's
+ufuncs, which the CUDA target lacks.
 """
 
 import math
+from typing import NamedTuple
 
-from .common import kernel
+from numba.extending import overload
 
-MSE, MAE, HUBER, CROSS_ENTROPY = 0, 1, 2, 3
-LOSSES = {"mse": MSE, "mae": MAE, "huber": HUBER, "cross_entropy": CROSS_ENTROPY}
+from .common import inline
 
 
-@kernel
-def row_loss(loss, yhat, y, w, dyhat, b):
-    """Row b's term of `loss_and_grad` (a float64), and row b of its gradient into dyhat.
+class MSE(NamedTuple):
+    """Mean squared error."""
 
-    The CUDA kernels compile this same function for their one thread per row: it calls
-    `math`, not numpy's ufuncs, which the CUDA target lacks.
-    """
-    K = yhat.shape[1]
-    one = yhat.dtype.type(1.0)
-    zero = yhat.dtype.type(0.0)
-    if loss == CROSS_ENTROPY:
-        w_row = zero
-        for k in range(K):
-            w_row += w[b, k]
-        m = yhat[b, 0]
-        for k in range(1, K):
-            m = max(m, yhat[b, k])
-        s = zero
-        y_sum = zero
-        for k in range(K):
-            s += math.exp(yhat[b, k] - m)
-            y_sum += y[b, k]
-        log_s = math.log(s)
-        row = 0.0
-        for k in range(K):
-            z = yhat[b, k] - m
-            row += y[b, k] * (log_s - z)
-            dyhat[b, k] = (math.exp(z) / s * y_sum - y[b, k]) * w_row
-        return w_row * row
+
+class MAE(NamedTuple):
+    """Mean absolute error."""
+
+
+class Huber(NamedTuple):
+    """Huber loss with delta 1."""
+
+
+class CrossEntropy(NamedTuple):
+    """Cross-entropy of the softmax of the head's outputs."""
+
+
+LOSSES = {"mse": MSE(), "mae": MAE(), "huber": Huber(), "cross_entropy": CrossEntropy()}
+
+
+@inline
+def mse_row(yhat, y, w, dyhat, b):
     two = yhat.dtype.type(2.0)
-    half = yhat.dtype.type(0.5)
     row = 0.0
-    for k in range(K):
+    for k in range(yhat.shape[1]):
         d = yhat[b, k] - y[b, k]
-        wk = w[b, k]
-        sign = one if d > zero else -one if d < zero else zero  # np.sign, in d's dtype
-        if loss == MSE:
-            row += wk * (d * d)
-            dyhat[b, k] = two * d * wk
-        elif loss == MAE:
-            row += wk * abs(d)
-            dyhat[b, k] = sign * wk
-        else:
-            if abs(d) < one:
-                row += wk * (half * d * d)
-                dyhat[b, k] = d * wk
-            else:
-                row += wk * (abs(d) - half)
-                dyhat[b, k] = sign * wk
+        row += w[b, k] * (d * d)
+        dyhat[b, k] = two * d * w[b, k]
     return row
 
 
-@kernel
+@inline
+def mae_row(yhat, y, w, dyhat, b):
+    one = yhat.dtype.type(1.0)
+    zero = yhat.dtype.type(0.0)
+    row = 0.0
+    for k in range(yhat.shape[1]):
+        d = yhat[b, k] - y[b, k]
+        sign = one if d > zero else -one if d < zero else zero  # np.sign, in d's dtype
+        row += w[b, k] * abs(d)
+        dyhat[b, k] = sign * w[b, k]
+    return row
+
+
+@inline
+def huber_row(yhat, y, w, dyhat, b):
+    one = yhat.dtype.type(1.0)
+    zero = yhat.dtype.type(0.0)
+    half = yhat.dtype.type(0.5)
+    row = 0.0
+    for k in range(yhat.shape[1]):
+        d = yhat[b, k] - y[b, k]
+        sign = one if d > zero else -one if d < zero else zero
+        if abs(d) < one:
+            row += w[b, k] * (half * d * d)
+            dyhat[b, k] = d * w[b, k]
+        else:
+            row += w[b, k] * (abs(d) - half)
+            dyhat[b, k] = sign * w[b, k]
+    return row
+
+
+@inline
+def cross_entropy_row(yhat, y, w, dyhat, b):
+    K = yhat.shape[1]
+    zero = yhat.dtype.type(0.0)
+    w_row = zero
+    for k in range(K):
+        w_row += w[b, k]
+    m = yhat[b, 0]
+    for k in range(1, K):
+        m = max(m, yhat[b, k])
+    s = zero
+    y_sum = zero
+    for k in range(K):
+        s += math.exp(yhat[b, k] - m)
+        y_sum += y[b, k]
+    log_s = math.log(s)
+    row = 0.0
+    for k in range(K):
+        z = yhat[b, k] - m
+        row += y[b, k] * (log_s - z)
+        dyhat[b, k] = (math.exp(z) / s * y_sum - y[b, k]) * w_row
+    return w_row * row
+
+
+ROWS = {MSE: mse_row, MAE: mae_row, Huber: huber_row, CrossEntropy: cross_entropy_row}
+
+
+def row_loss(loss, yhat, y, w, dyhat, b):
+    """Row b's term of `loss_and_grad` for this loss (a float64), and row b of its gradient
+    into dyhat."""
+    return ROWS[type(loss)](yhat, y, w, dyhat, b)
+
+
+@overload(row_loss, inline="always")
+def _row_loss(loss, yhat, y, w, dyhat, b):
+    row = ROWS[loss.instance_class]
+    return lambda loss, yhat, y, w, dyhat, b: row(yhat, y, w, dyhat, b)
+
+
+@inline
 def loss_and_grad(loss, yhat, y, w, dyhat):
     """Return the loss (a float64) and write its gradient with respect to yhat into dyhat.
 
-    yhat, y, w, dyhat: (B, K) of one dtype; loss: one of MSE, MAE, HUBER, CROSS_ENTROPY;
-    w: element weights (see the module docstring). A batch cut into slices passes each slice
-    its rows' weights (summing to one over the whole batch), so that the slices' losses and
-    gradients add up to the batch's.
+    yhat, y, w, dyhat: (B, K) of one dtype; loss: an instance of MSE, MAE, Huber,
+    CrossEntropy; w: element weights (see the module docstring). A batch cut into slices
+    passes each slice its rows' weights (summing to one over the whole batch), so that the
+    slices' losses and gradients add up to the batch's.
     """
     total = 0.0  # accumulated in float64: one number, not a hot loop
     for b in range(yhat.shape[0]):

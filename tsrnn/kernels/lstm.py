@@ -10,12 +10,14 @@ The forward saves for the backward: ``hs`` (h_0 .. h_T), ``cs`` (c_0 .. c_T) and
 (i, f, g, o after their activations, per step). tanh(c_t) is recomputed, not stored.
 """
 
+from typing import NamedTuple
+
 import numpy as np
 
 from .common import (
     add_sigmoid,
     add_tanh,
-    kernel,
+    inline,
     matmul_t,
     product_operand,
     project_inputs,
@@ -25,13 +27,17 @@ from .common import (
 )
 
 
-@kernel
-def lstm_forward(x, w_ih, w_hh, b_ih, b_hh, hs, cs, gates, flag):
+class LSTM(NamedTuple):
+    """The LSTM cell as the kernels take it (``Net.cell``): its type picks these kernels. It
+    has no options."""
+
+
+@inline
+def lstm_forward(x, w_ih, w_hh, b_ih, b_hh, hs, cs, gates):
     """One layer over all steps.
 
     x: (T, B, I); hs, cs: (T + 1, B, H) with h0, c0 in ``[0]`` on entry, steps 1 .. T written;
-    gates: (T, B, 4H), written (input projection first, then the activated gates);
-    flag: unused (the cells share one signature).
+    gates: (T, B, 4H), written (input projection first, then the activated gates).
     """
     T, B, _ = x.shape
     H = w_hh.shape[1]
@@ -55,9 +61,9 @@ def lstm_forward(x, w_ih, w_hh, b_ih, b_hh, hs, cs, gates, flag):
                 h[j] = ab[3 * H + j] * tanh(cv)
 
 
-@kernel
+@inline
 def lstm_backward(x, w_ih, w_hh, hs, cs, gates, dhs, dgates,
-                  dw_ih, dw_hh, db_ih, db_hh, dh0, dc0, dx, flag):
+                  dw_ih, dw_hh, db_ih, db_hh, dh0, dc0, dx):
     """Backward of `lstm_forward`.
 
     dhs: (T, B, H), gradient with respect to h_1 .. h_T from above (read only);

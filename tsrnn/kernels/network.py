@@ -1,76 +1,251 @@
 """Stacked layers of one cell plus a linear head on the last step: forward and backward.
 
-All parameters live in one flat vector ``theta``; ``offsets`` gives where each array starts,
-in this order: for each layer k, weight_ih, weight_hh, bias_ih, bias_hh; then head.weight,
-head.bias. The gradient vector has the same layout, so an optimizer or a norm works on one
-array.
+`Net` describes a network to the kernels, the same bundle on the CPU and the CUDA side: the
+cell with its options, the loss, where each parameter array starts in ``theta`` and the sizes.
+All parameters live in one flat vector ``theta``, in this order: for each layer k,
+weight_ih, weight_hh, bias_ih, bias_hh; then head.weight, head.bias. The gradient vector has
+the same layout, so an optimizer or a norm works on one array.
 
 What the forward saves for the backward, per layer l (see each cell's module for its meaning):
-``hs[l]`` (T + 1, B, H), ``aux[l]`` (T + 1, B, H) for LSTM and GRU, ``gates[l]`` (T, B, G*H).
+``hs[l]`` (T + 1, B, H), ``saved[l]`` (T + 1, B, H): the cell's second state (the LSTM's c,
+the GRU's ``n_h``; a (1, 1, 1) placeholder for the RNN), ``gates[l]`` (T, B, G*H).
 
 Dropout between layers (PyTorch's ``dropout=``) comes in as ``drop`` (L - 1, T, B, H): layer
 l > 0 reads ``hs[l - 1, 1:] * drop[l - 1]``, the mask already scaled by 1 / (1 - p). An empty
 ``drop`` (size 0) means none. The backward recomputes the masked input rather than storing it.
+
+A batch runs as `n_chunks` slices on parallel threads (`predict`, `value_and_grad`), each
+slice a whole forward (and backward) with its own buffers, one call of a `kernel` that holds
+no lock (nogil). The slices are fixed by the batch size alone and their gradients summed in
+slice order, so the numbers never depend on the machine's thread count.
 """
 
+from concurrent.futures import ThreadPoolExecutor
+from typing import NamedTuple
+
+import numba
 import numpy as np
-from numba import prange
+from numba.extending import overload
 
-from .common import column_sums, kernel, parallel_kernel, total
-from .gru import gru_backward, gru_forward
+from .common import column_sums, inline, kernel
+from .gru import GRU, gru_backward, gru_forward
 from .losses import loss_and_grad
-from .lstm import lstm_backward, lstm_forward
-from .rnn import rnn_backward, rnn_forward
-
-RNN, LSTM, GRU = 0, 1, 2
+from .lstm import LSTM, lstm_backward, lstm_forward
+from .rnn import RNN, rnn_backward, rnn_forward
 
 
-@kernel
+class Net(NamedTuple):
+    """What the kernels need to know of a network besides its parameters.
+
+    cell : RNN, LSTM or GRU
+        The cell with its options (``RNN(relu)``, ``LSTM()``, ``GRU(reset_after)``). Its type
+        picks the cell's kernels when Numba compiles: a call compiles one cell's code only.
+    loss : MSE, MAE, Huber, CrossEntropy (`tsrnn.kernels.losses`) or None
+        The loss of value_and_grad and train_epoch (its type picks its code likewise); None
+        where there is none (predict).
+    offsets : numpy.ndarray of int64
+        Where each parameter array starts in theta, in the order of the module docstring.
+    num_layers, hidden_size, output_size : int
+    """
+
+    cell: object
+    loss: object
+    offsets: np.ndarray
+    num_layers: int
+    hidden_size: int
+    output_size: int
+
+
+# -- the cells, picked by the type of Net.cell ----------------------------------------------
+
+GATES = {RNN: 1, LSTM: 4, GRU: 3}
+
+
 def n_gates(cell):
     """Rows of weight_ih per hidden unit: 1 (RNN), 4 (LSTM), 3 (GRU)."""
-    if cell == LSTM:
-        return 4
-    if cell == GRU:
-        return 3
-    return 1
+    return GATES[type(cell)]
 
 
-@kernel
-def layer_params(theta, offsets, layer, hidden, n_in, gh):
+@overload(n_gates, inline="always")
+def _n_gates(cell):
+    gates = GATES[cell.instance_class]
+    return lambda cell: gates
+
+
+def cell_forward(cell, x, w_ih, w_hh, b_ih, b_hh, hs, saved, gates):
+    """The cell's forward over one layer (in the kernels only)."""
+
+
+@overload(cell_forward, inline="always")
+def _cell_forward(cell, x, w_ih, w_hh, b_ih, b_hh, hs, saved, gates):
+    if cell.instance_class is LSTM:
+        def lstm(cell, x, w_ih, w_hh, b_ih, b_hh, hs, saved, gates):
+            lstm_forward(x, w_ih, w_hh, b_ih, b_hh, hs, saved, gates)
+        return lstm
+    if cell.instance_class is GRU:
+        def gru(cell, x, w_ih, w_hh, b_ih, b_hh, hs, saved, gates):
+            gru_forward(x, w_ih, w_hh, b_ih, b_hh, hs, saved, gates, cell.reset_after)
+        return gru
+
+    def rnn(cell, x, w_ih, w_hh, b_ih, b_hh, hs, saved, gates):
+        rnn_forward(x, w_ih, w_hh, b_ih, b_hh, hs, gates, cell.relu)
+    return rnn
+
+
+def cell_backward(cell, x, w_ih, w_hh, hs, saved, gates, dhs, dgates, dw_ih, dw_hh, db_ih,
+                  db_hh, dh0, dc0, dx):
+    """The cell's backward over one layer (in the kernels only); dc0 is the LSTM's alone."""
+
+
+@overload(cell_backward, inline="always")
+def _cell_backward(cell, x, w_ih, w_hh, hs, saved, gates, dhs, dgates, dw_ih, dw_hh, db_ih,
+                   db_hh, dh0, dc0, dx):
+    if cell.instance_class is LSTM:
+        def lstm(cell, x, w_ih, w_hh, hs, saved, gates, dhs, dgates, dw_ih, dw_hh, db_ih,
+                 db_hh, dh0, dc0, dx):
+            lstm_backward(x, w_ih, w_hh, hs, saved, gates, dhs, dgates, dw_ih, dw_hh, db_ih,
+                          db_hh, dh0, dc0, dx)
+        return lstm
+    if cell.instance_class is GRU:
+        def gru(cell, x, w_ih, w_hh, hs, saved, gates, dhs, dgates, dw_ih, dw_hh, db_ih,
+                db_hh, dh0, dc0, dx):
+            gru_backward(x, w_ih, w_hh, hs, saved, gates, dhs, dgates, dw_ih, dw_hh, db_ih,
+                         db_hh, dh0, dx, cell.reset_after)
+        return gru
+
+    def rnn(cell, x, w_ih, w_hh, hs, saved, gates, dhs, dgates, dw_ih, dw_hh, db_ih, db_hh,
+            dh0, dc0, dx):
+        rnn_backward(x, w_ih, w_hh, hs, gates, dhs, dgates, dw_ih, dw_hh, db_ih, db_hh, dh0,
+                     dx, cell.relu)
+    return rnn
+
+
+# -- the stack of layers and the head --------------------------------------------------------
+
+
+@inline
+def layer_params(theta, net, layer, n_in):
     """Views of layer ``layer``'s weight_ih, weight_hh, bias_ih, bias_hh inside theta."""
+    H = net.hidden_size
+    gh = n_gates(net.cell) * H
+    offsets = net.offsets
     k = 4 * layer
     w_ih = theta[offsets[k]: offsets[k] + gh * n_in].reshape((gh, n_in))
-    w_hh = theta[offsets[k + 1]: offsets[k + 1] + gh * hidden].reshape((gh, hidden))
+    w_hh = theta[offsets[k + 1]: offsets[k + 1] + gh * H].reshape((gh, H))
     b_ih = theta[offsets[k + 2]: offsets[k + 2] + gh]
     b_hh = theta[offsets[k + 3]: offsets[k + 3] + gh]
     return w_ih, w_hh, b_ih, b_hh
 
 
-@kernel
-def head_params(theta, offsets, hidden, out_size):
+@inline
+def head_params(theta, net):
     """Views of head.weight (O, H) and head.bias (O,) inside theta."""
-    k = offsets.size - 2
-    w = theta[offsets[k]: offsets[k] + out_size * hidden].reshape((out_size, hidden))
-    b = theta[offsets[k + 1]: offsets[k + 1] + out_size]
+    H = net.hidden_size
+    out_size = net.output_size
+    k = net.offsets.size - 2
+    w = theta[net.offsets[k]: net.offsets[k] + out_size * H].reshape((out_size, H))
+    b = theta[net.offsets[k + 1]: net.offsets[k + 1] + out_size]
     return w, b
 
 
-@kernel
-def allocate_state(cell, T, h0, c0):
-    """Buffers the forward fills: hs, aux (h0 and c0 in step 0) and gates, per layer."""
+@inline
+def allocate_state(net, T, h0, c0):
+    """Buffers the forward fills: hs and saved (h0 and c0 in step 0; saved keeps c0 for the
+    LSTM, and is a placeholder for the RNN) and gates, per layer."""
     L, B, H = h0.shape
     hs = np.empty((L, T + 1, B, H), h0.dtype)
     hs[:, 0] = h0
-    if cell == RNN:
-        aux = np.empty((L, 1, 1, 1), h0.dtype)
+    if n_gates(net.cell) == 1:  # the RNN saves nothing beside h
+        saved = np.empty((L, 1, 1, 1), h0.dtype)
     else:
-        aux = np.empty((L, T + 1, B, H), h0.dtype)
-        aux[:, 0] = c0
-    gates = np.empty((L, T, B, n_gates(cell) * H), h0.dtype)
-    return hs, aux, gates
+        saved = np.empty((L, T + 1, B, H), h0.dtype)
+        saved[:, 0] = c0
+    gates = np.empty((L, T, B, n_gates(net.cell) * H), h0.dtype)
+    return hs, saved, gates
+
+
+@inline
+def layer_input(x, hs, drop, layer):
+    """What layer ``layer`` reads: x for the first, the layer below's (masked) outputs after."""
+    if layer == 0:
+        return x
+    if drop.size == 0:
+        return hs[layer - 1, 1:]
+    return hs[layer - 1, 1:] * drop[layer - 1]
+
+
+@inline
+def forward(net, theta, x, hs, saved, gates, drop):
+    """Run every layer and the head; return yhat (B, output_size).
+
+    x: (T, B, I) time-major; hs, saved, gates: from `allocate_state`, filled here;
+    drop: dropout masks or empty.
+    """
+    T, B, n_in = x.shape
+    for layer in range(net.num_layers):
+        inp = layer_input(x, hs, drop, layer)
+        w_ih, w_hh, b_ih, b_hh = layer_params(theta, net, layer, inp.shape[2])
+        cell_forward(net.cell, inp, w_ih, w_hh, b_ih, b_hh, hs[layer], saved[layer],
+                     gates[layer])
+    w, b = head_params(theta, net)
+    yhat = np.empty((B, net.output_size), x.dtype)
+    np.dot(hs[net.num_layers - 1, T], w.T, yhat)
+    for r in range(B):
+        for k in range(net.output_size):
+            yhat[r, k] += b[k]
+    return yhat
+
+
+@inline
+def backward(net, theta, x, hs, saved, gates, drop, dyhat, grad, dh0, dc0):
+    """Backward of `forward` from dyhat (B, O): write the gradient of every parameter into
+    ``grad`` (theta's layout), and those of h0 and c0 into dh0, dc0 (L, B, H; dc0 is left
+    untouched unless the cell is an LSTM)."""
+    T, B, n_in = x.shape
+    L = net.num_layers
+    H = net.hidden_size
+    gh = gates.shape[3]
+    w, _ = head_params(theta, net)
+    dw, db = head_params(grad, net)
+    np.dot(dyhat.T, hs[L - 1, T], dw)
+    column_sums(dyhat, db)
+    dtop = np.zeros((T, B, H), x.dtype)  # gradient with respect to the layer's outputs
+    np.dot(dyhat, w, dtop[T - 1])
+    dgates = np.empty((T, B, gh), x.dtype)
+    for layer in range(L - 1, -1, -1):
+        inp = layer_input(x, hs, drop, layer)
+        w_ih, w_hh, _, _ = layer_params(theta, net, layer, inp.shape[2])
+        dw_ih, dw_hh, db_ih, db_hh = layer_params(grad, net, layer, inp.shape[2])
+        # the input of layer 0 is data: its gradient is not needed
+        dx = np.empty((T, B, H if layer > 0 else 0), x.dtype)
+        cell_backward(net.cell, inp, w_ih, w_hh, hs[layer], saved[layer], gates[layer], dtop,
+                      dgates, dw_ih, dw_hh, db_ih, db_hh, dh0[layer], dc0[layer], dx)
+        dtop = dx if layer == 0 or drop.size == 0 else dx * drop[layer - 1]
+
+
+# -- what Python calls: one slice of a batch per call, and the batch on threads ------------
 
 
 @kernel
+def predict_slice(net, theta, x, h0, c0):
+    """Forward pass from scratch on one thread: x (T, B, I) time-major; return yhat."""
+    hs, saved, gates = allocate_state(net, x.shape[0], h0, c0)
+    no_drop = np.empty((0, 0, 0, 0), x.dtype)
+    return forward(net, theta, x, hs, saved, gates, no_drop)
+
+
+@kernel
+def value_and_grad_slice(net, theta, x, y, w, drop, h0, c0, grad, dh0, dc0):
+    """Forward, loss (``net.loss``, elements weighted by w, (B, K)) and backward on one
+    thread; return the loss, write the gradients."""
+    hs, saved, gates = allocate_state(net, x.shape[0], h0, c0)
+    yhat = forward(net, theta, x, hs, saved, gates, drop)
+    dyhat = np.empty_like(yhat)
+    value = loss_and_grad(net.loss, yhat, y, w, dyhat)
+    backward(net, theta, x, hs, saved, gates, drop, dyhat, grad, dh0, dc0)
+    return value
+
+
 def n_chunks(batch):
     """Slices of a batch that run in parallel: one per 32 rows, at most 8, and two halves
     for 32 to 63 rows (the usual batch_size=32 then uses two cores). Slices under 32 rows
@@ -82,148 +257,91 @@ def n_chunks(batch):
     return min(max(batch // 32, min(batch // 16, 2), 1), 8)
 
 
-@kernel
-def layer_input(x, hs, drop, layer):
-    """What layer ``layer`` reads: x for the first, the layer below's (masked) outputs after."""
-    if layer == 0:
-        return x
-    if drop.size == 0:
-        return hs[layer - 1, 1:]
-    return hs[layer - 1, 1:] * drop[layer - 1]
+_pool = None
 
 
-@kernel
-def forward(cell, flag, theta, offsets, x, hs, aux, gates, out_size, drop):
-    """Run every layer and the head; return yhat (B, out_size).
+def run_parallel(tasks):
+    """Run the zero-argument callables ``tasks`` (kernel calls, which release the GIL) on up
+    to ``numba.get_num_threads()`` threads: this one and helpers from a pool kept for the
+    process. Each task writes its own outputs, so the order they run in changes nothing.
 
-    x: (T, B, I) time-major; hs, aux, gates: from `allocate_state`, filled here;
-    flag: the cell's option (relu for RNN, reset_after for GRU); drop: dropout masks or empty.
+    Plain threads rather than Numba's parallel loops (prange): those cost compilation (parfor
+    lowering: measured 18 s more for a cold value_and_grad, about 50 s for the training epoch,
+    on 2 cores), these none. ``numba.set_num_threads`` and NUMBA_NUM_THREADS still set how
+    many threads run.
     """
-    T, B, n_in = x.shape
-    L = hs.shape[0]
-    H = hs.shape[3]
-    gh = gates.shape[3]
-    for layer in range(L):
-        inp = layer_input(x, hs, drop, layer)
-        w_ih, w_hh, b_ih, b_hh = layer_params(theta, offsets, layer, H, inp.shape[2], gh)
-        if cell == LSTM:
-            lstm_forward(inp, w_ih, w_hh, b_ih, b_hh, hs[layer], aux[layer], gates[layer], flag)
-        elif cell == GRU:
-            gru_forward(inp, w_ih, w_hh, b_ih, b_hh, hs[layer], aux[layer], gates[layer], flag)
-        else:
-            rnn_forward(inp, w_ih, w_hh, b_ih, b_hh, hs[layer], aux[layer], gates[layer], flag)
-    w, b = head_params(theta, offsets, H, out_size)
-    yhat = np.empty((B, out_size), x.dtype)
-    np.dot(hs[L - 1, T], w.T, yhat)
-    for r in range(B):
-        for k in range(out_size):
-            yhat[r, k] += b[k]
-    return yhat
+    global _pool
+    lanes = min(len(tasks), numba.get_num_threads())
+    if lanes <= 1:
+        for task in tasks:
+            task()
+        return
+    if _pool is None:
+        _pool = ThreadPoolExecutor(max_workers=7, thread_name_prefix="tsrnn")
+
+    def lane(k):
+        for task in tasks[k::lanes]:
+            task()
+
+    helpers = [_pool.submit(lane, k) for k in range(1, lanes)]
+    lane(0)
+    for helper in helpers:
+        helper.result()
 
 
-@kernel
-def backward(cell, flag, theta, offsets, x, hs, aux, gates, drop, dyhat, grad, dh0, daux0):
-    """Backward of `forward` from dyhat (B, O): write the gradient of every parameter into
-    ``grad`` (theta's layout), and those of h0 and c0 into dh0, daux0 (L, B, H)."""
-    T, B, n_in = x.shape
-    L = hs.shape[0]
-    H = hs.shape[3]
-    gh = gates.shape[3]
-    out_size = dyhat.shape[1]
-    w, _ = head_params(theta, offsets, H, out_size)
-    dw, db = head_params(grad, offsets, H, out_size)
-    np.dot(dyhat.T, hs[L - 1, T], dw)
-    column_sums(dyhat, db)
-    dtop = np.zeros((T, B, H), x.dtype)  # gradient with respect to the layer's outputs
-    np.dot(dyhat, w, dtop[T - 1])
-    dgates = np.empty((T, B, gh), x.dtype)
-    for layer in range(L - 1, -1, -1):
-        inp = layer_input(x, hs, drop, layer)
-        n_layer_in = inp.shape[2]
-        w_ih, w_hh, _, _ = layer_params(theta, offsets, layer, H, n_layer_in, gh)
-        dw_ih, dw_hh, db_ih, db_hh = layer_params(grad, offsets, layer, H, n_layer_in, gh)
-        # the input of layer 0 is data: its gradient is not needed
-        dx = np.empty((T, B, H if layer > 0 else 0), x.dtype)
-        args_h = (hs[layer], aux[layer], gates[layer], dtop, dgates)
-        if cell == LSTM:
-            lstm_backward(inp, w_ih, w_hh, *args_h, dw_ih, dw_hh, db_ih, db_hh,
-                          dh0[layer], daux0[layer], dx, flag)
-        elif cell == GRU:
-            gru_backward(inp, w_ih, w_hh, *args_h, dw_ih, dw_hh, db_ih, db_hh,
-                         dh0[layer], daux0[layer], dx, flag)
-        else:
-            rnn_backward(inp, w_ih, w_hh, *args_h, dw_ih, dw_hh, db_ih, db_hh,
-                         dh0[layer], daux0[layer], dx, flag)
-        dtop = dx if layer == 0 or drop.size == 0 else dx * drop[layer - 1]
+def _bounds(batch, chunks):
+    return [(c * batch // chunks, (c + 1) * batch // chunks) for c in range(chunks)]
 
 
-@kernel
-def predict_serial(cell, flag, theta, offsets, x, h0, c0, out_size):
-    """Forward pass from scratch on one thread: x (T, B, I) time-major; return yhat."""
-    hs, aux, gates = allocate_state(cell, x.shape[0], h0, c0)
-    no_drop = np.empty((0, 0, 0, 0), x.dtype)
-    return forward(cell, flag, theta, offsets, x, hs, aux, gates, out_size, no_drop)
-
-
-@kernel
-def value_and_grad_serial(cell, flag, loss, theta, offsets, x, y, w, drop, h0, c0,
-                          grad, dh0, dc0):
-    """Forward, loss (elements weighted by w, (B, K)) and backward on one thread; return the
-    loss, write the gradients."""
-    hs, aux, gates = allocate_state(cell, x.shape[0], h0, c0)
-    yhat = forward(cell, flag, theta, offsets, x, hs, aux, gates, y.shape[1], drop)
-    dyhat = np.empty_like(yhat)
-    value = loss_and_grad(loss, yhat, y, w, dyhat)
-    backward(cell, flag, theta, offsets, x, hs, aux, gates, drop, dyhat, grad, dh0, dc0)
-    return value
-
-
-# The batch is cut into n_chunks slices that run on parallel threads, each a whole forward (and
-# backward) with its own buffers. The caller fixes n_chunks from the batch size alone, so the
-# numbers never depend on the machine's thread count.
-
-
-@parallel_kernel
-def predict(cell, flag, theta, offsets, x, h0, c0, out_size, n_chunks):
-    """`predict_serial` on n_chunks slices of the batch in parallel."""
+def predict(net, theta, x, h0, c0):
+    """`predict_slice` on `n_chunks` slices of the batch in parallel; return yhat."""
     B = x.shape[1]
-    yhat = np.empty((B, out_size), x.dtype)
-    for chunk in prange(n_chunks):
-        lo = chunk * B // n_chunks
-        hi = (chunk + 1) * B // n_chunks
-        yhat[lo:hi] = predict_serial(
-            cell, flag, theta, offsets, np.ascontiguousarray(x[:, lo:hi]),
-            np.ascontiguousarray(h0[:, lo:hi]), np.ascontiguousarray(c0[:, lo:hi]), out_size,
-        )
+    chunks = n_chunks(B)
+    if chunks == 1:  # no thread for a small batch (one window: ~100 us saved)
+        return predict_slice(net, theta, x, h0, c0)
+    yhat = np.empty((B, net.output_size), x.dtype)
+
+    def run(lo, hi):
+        yhat[lo:hi] = predict_slice(net, theta, np.ascontiguousarray(x[:, lo:hi]),
+                                    np.ascontiguousarray(h0[:, lo:hi]),
+                                    np.ascontiguousarray(c0[:, lo:hi]))
+
+    run_parallel([lambda lo=lo, hi=hi: run(lo, hi) for lo, hi in _bounds(B, chunks)])
     return yhat
 
 
-@parallel_kernel
-def value_and_grad(cell, flag, loss, theta, offsets, x, y, w, drop, h0, c0, grad, dh0, dc0,
-                   n_chunks):
-    """`value_and_grad_serial` on n_chunks slices of the batch in parallel.
+def value_and_grad(net, theta, x, y, w, drop, h0, c0, grad, dh0, dc0):
+    """`value_and_grad_slice` on `n_chunks` slices of the batch in parallel; return the loss.
 
     grad: like theta; dh0, dc0: like h0 (dc0 is left untouched unless the cell is an LSTM).
-    w sums to one over the whole batch, so the slices' losses and gradients simply add up.
+    w sums to one over the whole batch, so the slices' losses and gradients simply add up,
+    in slice order.
     """
     B = x.shape[1]
-    values = np.zeros(n_chunks)
-    grads = np.zeros((n_chunks, theta.size), theta.dtype)
-    for chunk in prange(n_chunks):
-        lo = chunk * B // n_chunks
-        hi = (chunk + 1) * B // n_chunks
-        drop_c = np.ascontiguousarray(drop[:, :, lo:hi]) if drop.size else drop
+    chunks = n_chunks(B)
+    if chunks == 1:
+        return value_and_grad_slice(net, theta, x, y, w, drop, h0, c0, grad, dh0, dc0)
+    values = np.zeros(chunks)
+    grads = np.zeros((chunks, theta.size), theta.dtype)
+
+    def run(chunk, lo, hi):
         dh0_c = np.zeros((h0.shape[0], hi - lo, h0.shape[2]), h0.dtype)
         dc0_c = np.zeros_like(dh0_c)
-        values[chunk] = value_and_grad_serial(
-            cell, flag, loss, theta, offsets, np.ascontiguousarray(x[:, lo:hi]),
-            np.ascontiguousarray(y[lo:hi]), w[lo:hi], drop_c,
+        values[chunk] = value_and_grad_slice(
+            net, theta, np.ascontiguousarray(x[:, lo:hi]), np.ascontiguousarray(y[lo:hi]),
+            np.ascontiguousarray(w[lo:hi]),
+            np.ascontiguousarray(drop[:, :, lo:hi]) if drop.size else drop,
             np.ascontiguousarray(h0[:, lo:hi]), np.ascontiguousarray(c0[:, lo:hi]),
             grads[chunk], dh0_c, dc0_c,
         )
         dh0[:, lo:hi] = dh0_c
         dc0[:, lo:hi] = dc0_c
+
+    run_parallel([lambda c=c, lo=lo, hi=hi: run(c, lo, hi)
+                  for c, (lo, hi) in enumerate(_bounds(B, chunks))])
     grad[:] = grads[0]
-    for chunk in range(1, n_chunks):
+    value = values[0]
+    for chunk in range(1, chunks):
         grad += grads[chunk]
-    return total(values)
+        value += values[chunk]
+    return float(value)

@@ -15,9 +15,11 @@ State: ``m`` (momentum buffer, first moment) and ``v`` (second moment), like the
 the start; ``step`` counts the steps taken (for Adam's bias correction).
 """
 
+from typing import NamedTuple
+
 import numpy as np
 
-from .common import kernel
+from .common import inline
 
 SGD, ADAM, ADAMW, RMSPROP = 0, 1, 2, 3
 OPTIMIZERS = {"sgd": SGD, "adam": ADAM, "adamw": ADAMW, "rmsprop": RMSPROP}
@@ -25,7 +27,17 @@ OPTIMIZERS = {"sgd": SGD, "adam": ADAM, "adamw": ADAMW, "rmsprop": RMSPROP}
 LR, BETA1, BETA2, EPS, MOMENTUM, NESTEROV, WEIGHT_DECAY, CLIP_NORM = range(8)
 
 
-@kernel
+class OptimizerState(NamedTuple):
+    """An optimizer and its state, as the kernels take it (updated in place)."""
+
+    kind: int  # SGD, ADAM, ADAMW or RMSPROP
+    m: np.ndarray  # like theta
+    v: np.ndarray  # like theta
+    step: np.ndarray  # int64 (1,): the steps taken
+    hyper: np.ndarray  # float64, LR .. CLIP_NORM
+
+
+@inline
 def global_norm(grad):
     """Euclidean norm of the whole gradient, accumulated in float64."""
     total = 0.0
@@ -34,10 +46,11 @@ def global_norm(grad):
     return np.sqrt(total)
 
 
-@kernel
-def optimizer_step(optimizer, theta, grad, norm, m, v, step, hyper):
-    """Update theta in place from grad, whose `global_norm` is norm (grad is modified:
-    clipping and L2 go into it)."""
+@inline
+def optimizer_step(optimizer, theta, grad, norm):
+    """Update theta and the optimizer's state (an `OptimizerState`) in place from grad, whose
+    `global_norm` is norm (grad is modified: clipping and L2 go into it)."""
+    m, v, step, hyper = optimizer.m, optimizer.v, optimizer.step, optimizer.hyper
     dt = theta.dtype.type
     one = dt(1.0)
     clip = hyper[CLIP_NORM] / (norm + 1e-6)  # torch.nn.utils.clip_grad_norm_'s factor
@@ -48,18 +61,18 @@ def optimizer_step(optimizer, theta, grad, norm, m, v, step, hyper):
     wd = dt(hyper[WEIGHT_DECAY])
     eps = dt(hyper[EPS])
     mom = dt(hyper[MOMENTUM])
-    if optimizer == ADAMW:
+    if optimizer.kind == ADAMW:
         theta *= one - lr * wd
     elif wd != 0:
         grad += wd * theta
-    if optimizer == SGD:
+    if optimizer.kind == SGD:
         if mom == 0:
             theta -= lr * grad
             return
         for k in range(theta.size):
             m[k] = mom * m[k] + grad[k]
             theta[k] -= lr * (grad[k] + mom * m[k] if hyper[NESTEROV] else m[k])
-    elif optimizer == RMSPROP:
+    elif optimizer.kind == RMSPROP:
         alpha = dt(hyper[BETA2])
         for k in range(theta.size):
             v[k] = alpha * v[k] + (one - alpha) * grad[k] * grad[k]

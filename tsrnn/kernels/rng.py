@@ -7,7 +7,7 @@ The mixing function is splitmix64's finaliser (Steele, Lea & Flood 2014).
 
 import numpy as np
 
-from .common import kernel
+from .common import inline, kernel
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -21,14 +21,14 @@ _INV_2_53 = 1.0 / 9007199254740992.0
 SHUFFLE, DROPOUT = 1, 2  # streams
 
 
-@kernel
+@inline
 def _mix(z):
     z = (z ^ (z >> _S30)) * _M1
     z = (z ^ (z >> _S27)) * _M2
     return z ^ (z >> _S31)
 
 
-@kernel
+@inline
 def uniform(seed, stream, counter):
     """A float64 uniform on [0, 1) for this (seed, stream, counter), all non-negative ints."""
     key = _mix(np.uint64(seed) + np.uint64(stream) * _GOLDEN)

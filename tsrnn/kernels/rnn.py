@@ -7,11 +7,13 @@ The forward saves for the backward: ``hs`` (h_0 .. h_T). The activation's deriva
 from h_t itself (1 - h_t^2 for tanh, h_t > 0 for relu), so no pre-activation is kept.
 """
 
+from typing import NamedTuple
+
 import numpy as np
 
 from .common import (
     add_tanh,
-    kernel,
+    inline,
     matmul_t,
     product_operand,
     project_inputs,
@@ -20,12 +22,18 @@ from .common import (
 )
 
 
-@kernel
-def rnn_forward(x, w_ih, w_hh, b_ih, b_hh, hs, aux, gates, relu):
+class RNN(NamedTuple):
+    """The Elman cell as the kernels take it (``Net.cell``): its type picks these kernels."""
+
+    relu: bool  # the activation: relu, else tanh
+
+
+@inline
+def rnn_forward(x, w_ih, w_hh, b_ih, b_hh, hs, gates, relu):
     """One layer over all steps.
 
     x: (T, B, I) input; hs: (T + 1, B, H), ``hs[0]`` = h0 on entry, h_1 .. h_T written;
-    aux: unused; gates: (T, B, H) workspace (the input projection); relu: 1 for relu, 0 for tanh.
+    gates: (T, B, H) workspace (the input projection); relu: relu, else tanh.
     """
     T, B, _ = x.shape
     H = w_hh.shape[1]
@@ -47,9 +55,9 @@ def rnn_forward(x, w_ih, w_hh, b_ih, b_hh, hs, aux, gates, relu):
                 h[b] = a[b]
 
 
-@kernel
-def rnn_backward(x, w_ih, w_hh, hs, aux, gates, dhs, dgates,
-                 dw_ih, dw_hh, db_ih, db_hh, dh0, daux0, dx, relu):
+@inline
+def rnn_backward(x, w_ih, w_hh, hs, gates, dhs, dgates,
+                 dw_ih, dw_hh, db_ih, db_hh, dh0, dx, relu):
     """Backward of `rnn_forward`.
 
     dhs: (T, B, H), gradient of the loss with respect to h_1 .. h_T from above (read only);

@@ -1,12 +1,29 @@
-"""One whole training epoch in one call: shuffle, mini-batches, dropout masks, forward,
-backward, clipping and the optimizer step. Python only runs between epochs."""
+"""One training epoch: shuffle, mini-batches, dropout masks, forward, backward, clipping and
+the optimizer step.
+
+The batches are walked here, in Python, as the CUDA side walks them: per batch, one kernel
+call gathers it (`batch_inputs`), `network.value_and_grad` runs its slices on parallel threads,
+and one kernel call clips and steps (`step`). The numbers are those of the single kernel that
+walked the whole epoch before, whose parallel loop cost about 50 s of compilation.
+"""
+
+from typing import NamedTuple
 
 import numpy as np
 
-from .common import kernel, parallel_kernel, total
-from .network import n_chunks, value_and_grad, value_and_grad_serial
+from .common import kernel, total
+from .network import value_and_grad
 from .optim import global_norm, optimizer_step
 from .rng import DROPOUT, permutation, uniform
+
+
+class Epoch(NamedTuple):
+    """How one epoch walks the data."""
+
+    batch_size: int
+    shuffle: bool  # visit the rows in an order drawn from seed
+    seed: int  # of the shuffle and of the dropout masks
+    dropout: float  # probability of zeroing an output of a layer that feeds another
 
 
 @kernel
@@ -25,47 +42,66 @@ def dropout_masks(p, seed, first, n_masks, T, B, H, like):
     return drop
 
 
-@parallel_kernel  # it calls the parallel value_and_grad: see parallel_kernel
-def train_epoch(cell, flag, loss, theta, offsets, x, y, w, batch_size, shuffle, seed, dropout,
-                num_layers, hidden, optimizer, m, v, step, hyper):
+@kernel
+def batch_inputs(net, theta, x, y, w, rows, start, epoch):
+    """The batch of ``rows`` (starting at ``start`` in the epoch's order): x (T, B, I), y,
+    w divided by its sum, the sum (0: a batch to skip), zero initial states and the dropout
+    masks."""
+    T = x.shape[0]
+    B = rows.size
+    L, H = net.num_layers, net.hidden_size
+    xb = np.ascontiguousarray(x[:, rows])
+    yb = np.ascontiguousarray(y[rows])
+    wb = w[rows]
+    w_sum = total(wb.reshape(-1))
+    wb = (wb / w_sum).astype(theta.dtype)  # unused when w_sum is 0
+    h0 = np.zeros((L, B, H), theta.dtype)
+    drop = dropout_masks(epoch.dropout, epoch.seed, start * (L - 1) * T * H, L - 1, T, B, H,
+                         theta)
+    return xb, yb, wb, w_sum, h0, drop
+
+
+@kernel
+def step(theta, grad, value, optimizer):
+    """Clip and take the optimizer's step; False, leaving theta alone, when the loss or the
+    gradient is not finite."""
+    norm = global_norm(grad)
+    if not (np.isfinite(value) and np.isfinite(norm)):
+        return False
+    optimizer_step(optimizer, theta, grad, norm)
+    return True
+
+
+@kernel
+def weight_sum(w):
+    """The sum of all weights, in float64 and in index order."""
+    return total(w.reshape(-1))
+
+
+def train_epoch(net, theta, x, y, w, epoch, optimizer):
     """Train theta in place over one pass of (x, y) and return the mean loss of the batches.
 
-    x: (T, n, I) time-major; y: (n, K); w: (n, K) non-negative weights of y's elements,
-    positive sum; optimizer, m, v, step, hyper: see `optim.optimizer_step`. Each batch's loss
-    is weighted by its weights divided by their sum (see `losses`); a batch whose weights are
-    all zero is skipped. The mean weighs each batch by its weights' sum.
-    Returns NaN, with theta as it was before the failing batch, when a loss or a gradient is
-    not finite (the caller reports the divergence).
+    net: `network.Net` (its loss); x: (T, n, I) time-major; y: (n, K); w: (n, K)
+    non-negative weights of y's elements, positive sum; epoch: `Epoch`; optimizer:
+    `optim.OptimizerState`, updated in place. Each batch's loss is weighted by its weights
+    divided by their sum (see `losses`); a batch whose weights are all zero is skipped. The
+    mean weighs each batch by its weights' sum. Returns NaN, with theta as it was before the
+    failing batch, when a loss or a gradient is not finite (the caller reports the
+    divergence).
     """
-    T, n, _ = x.shape
-    order = permutation(n, seed) if shuffle else np.arange(n)
+    n = x.shape[1]
+    order = permutation(n, epoch.seed) if epoch.shuffle else np.arange(n)
     grad = np.empty_like(theta)
     loss_sum = 0.0
-    for start in range(0, n, batch_size):
-        rows = order[start: start + batch_size]
-        B = rows.size
-        xb = np.ascontiguousarray(x[:, rows])
-        yb = np.ascontiguousarray(y[rows])
-        wb = w[rows]
-        w_sum = total(wb.reshape(-1))
+    for start in range(0, n, epoch.batch_size):
+        rows = order[start: start + epoch.batch_size]
+        xb, yb, wb, w_sum, h0, drop = batch_inputs(net, theta, x, y, w, rows, start, epoch)
         if w_sum == 0:
             continue
-        wb = (wb / w_sum).astype(theta.dtype)
-        h0 = np.zeros((num_layers, B, hidden), theta.dtype)
-        drop = dropout_masks(dropout, seed, start * (num_layers - 1) * T * hidden,
-                             num_layers - 1, T, B, hidden, theta)
         dh0 = np.empty_like(h0)
         dc0 = np.empty_like(h0)
-        chunks = n_chunks(B)
-        if chunks == 1:
-            value = value_and_grad_serial(cell, flag, loss, theta, offsets, xb, yb, wb, drop,
-                                          h0, h0, grad, dh0, dc0)
-        else:
-            value = value_and_grad(cell, flag, loss, theta, offsets, xb, yb, wb, drop,
-                                   h0, h0, grad, dh0, dc0, chunks)
-        norm = global_norm(grad)
-        if not (np.isfinite(value) and np.isfinite(norm)):
+        value = value_and_grad(net, theta, xb, yb, wb, drop, h0, h0, grad, dh0, dc0)
+        if not step(theta, grad, value, optimizer):
             return np.nan
-        optimizer_step(optimizer, theta, grad, norm, m, v, step, hyper)
         loss_sum += value * w_sum
-    return loss_sum / total(w.reshape(-1))
+    return loss_sum / weight_sum(w)

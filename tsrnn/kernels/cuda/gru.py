@@ -1,5 +1,5 @@
 """GRU on the GPU, forward and backward through time, in both forms: the formulation, the
-parameters and what the forward saves (``aux``) are those of `tsrnn.kernels.gru`.
+parameters and what the forward saves (``n_h``) are those of `tsrnn.kernels.gru`.
 
 Each kernel walks the whole time loop for its block's rows (see the package docstring).
 reset_after needs ``W_hn h + b_hn`` beside r before n: one barrier between the product and
@@ -30,10 +30,10 @@ from .common import (
 
 
 @cuda.jit
-def _forward_after(gates, w_t, b_hh, hs, aux):
+def _forward_after(gates, w_t, b_hh, hs, n_h):
     """reset_after. gates: (T, B, 3H), the input projection (b_hn left out) on entry, the
     activated gates on exit; w_t: W_hh.T (H, 3H); hs: (T + 1, B, H), step 0 given;
-    aux[t + 1] = W_hn h_{t-1} + b_hn, written."""
+    n_h[t + 1] = W_hn h_{t-1} + b_hn, written."""
     T, B, GH = gates.shape
     H = w_t.shape[0]
     sh = cuda.shared.array(0, dtype=gates.dtype)
@@ -57,7 +57,7 @@ def _forward_after(gates, w_t, b_hh, hs, aux):
                         gates[t, row, col] = v
                     else:
                         v = acc[q] + b_hh[col]
-                        aux[t + 1, row, col - 2 * H] = v
+                        n_h[t + 1, row, col - 2 * H] = v
                     sh[gb + q * GH + col] = v
         cuda.syncthreads()
         for j in range(tx, H, bdx):
@@ -75,9 +75,9 @@ def _forward_after(gates, w_t, b_hh, hs, aux):
 
 
 @cuda.jit
-def _forward_before(gates, w_t, hs, aux):
+def _forward_before(gates, w_t, hs, n_h):
     """reset_after=False. As `_forward_after`, but the projection holds every bias and
-    aux[t + 1] = r * h_{t-1}."""
+    n_h[t + 1] = r * h_{t-1}."""
     T, B, GH = gates.shape
     H = w_t.shape[0]
     sh = cuda.shared.array(0, dtype=gates.dtype)
@@ -109,7 +109,7 @@ def _forward_before(gates, w_t, hs, aux):
                 row = row0 + q
                 if row < B:
                     rh = sh[gb + q * GH + j] * sh[hb + q * H + j]
-                    aux[t + 1, row, j] = rh
+                    n_h[t + 1, row, j] = rh
                     sh[rb + q * H + j] = rh
         cuda.syncthreads()
         for j in range(tx, H, bdx):
@@ -127,7 +127,7 @@ def _forward_before(gates, w_t, hs, aux):
 
 
 @cuda.jit
-def _backward_after(gates, hs, aux, dhs, w_hh, dgates, dpre, dh):
+def _backward_after(gates, hs, n_h, dhs, w_hh, dgates, dpre, dh):
     """reset_after. dgates: gradient of the input projection; dpre: of W_hh h + b_hh (n's
     part scaled by r); both (T, B, 3H), written. dh: (B, H), zero on entry, dh0 on exit."""
     T, B, GH = gates.shape
@@ -153,7 +153,7 @@ def _backward_after(gates, hs, aux, dhs, w_hh, dgates, dpre, dh):
                     dhv = dhs[t, row, j] + dh[row, j]
                     dan = dhv * (one - z) * (one - n * n)
                     daz = dhv * (hs[t, row, j] - n) * z * (one - z)
-                    dar = dan * aux[t + 1, row, j] * r * (one - r)
+                    dar = dan * n_h[t + 1, row, j] * r * (one - r)
                     dgates[t, row, j] = dar
                     dgates[t, row, H + j] = daz
                     dgates[t, row, 2 * H + j] = dan
@@ -225,7 +225,7 @@ def _backward_before(gates, hs, dhs, w_hh, dgates, dh):
         cuda.syncthreads()
 
 
-def gru_forward(x, w_ih, w_hh, b_ih, b_hh, hs, aux, gates, reset_after, ws: Workspace):
+def gru_forward(x, w_ih, w_hh, b_ih, b_hh, hs, n_h, gates, reset_after, ws: Workspace):
     """`tsrnn.kernels.gru.gru_forward` on device arrays."""
     T, B, _ = x.shape
     gh, H = w_hh.shape
@@ -237,14 +237,14 @@ def gru_forward(x, w_ih, w_hh, b_ih, b_hh, hs, aux, gates, reset_after, ws: Work
     itemsize = gates.dtype.itemsize
     if reset_after:
         grid, block, shared = recurrent_launch(B, gh, H + gh, itemsize, H)
-        _forward_after[grid, block, 0, shared](gates, w_t, b_hh, hs, aux)
+        _forward_after[grid, block, 0, shared](gates, w_t, b_hh, hs, n_h)
     else:
         grid, block, shared = recurrent_launch(B, 2 * H, 2 * H + gh, itemsize, H)
-        _forward_before[grid, block, 0, shared](gates, w_t, hs, aux)
+        _forward_before[grid, block, 0, shared](gates, w_t, hs, n_h)
 
 
-def gru_backward(x, w_ih, w_hh, hs, aux, gates, dhs, dgates, dw_ih, dw_hh, db_ih, db_hh,
-                 dh0, daux0, dx, reset_after, ws: Workspace):
+def gru_backward(x, w_ih, w_hh, hs, n_h, gates, dhs, dgates, dw_ih, dw_hh, db_ih, db_hh,
+                 dh0, dx, reset_after, ws: Workspace):
     """`tsrnn.kernels.gru.gru_backward` on device arrays; dx None for no input gradient."""
     T, B, _ = x.shape
     gh, H = w_hh.shape
@@ -252,13 +252,13 @@ def gru_backward(x, w_ih, w_hh, hs, aux, gates, dhs, dgates, dw_ih, dw_hh, db_ih
     grid, block, shared = recurrent_launch(B, H, gh, gates.dtype.itemsize, H)
     if reset_after:
         dpre = ws.array("dpre", dgates.shape, dgates.dtype)
-        _backward_after[grid, block, 0, shared](gates, hs, aux, dhs, w_hh, dgates, dpre, dh0)
+        _backward_after[grid, block, 0, shared](gates, hs, n_h, dhs, w_hh, dgates, dpre, dh0)
         recurrent_weight_grads(dpre, hs, dw_hh, db_hh, ws)
     else:
         _backward_before[grid, block, 0, shared](gates, hs, dhs, w_hh, dgates, dh0)
         d2 = dgates.reshape((T * B, gh))
         gemm(d2[:, : 2 * H], True, hs[:T].reshape((T * B, H)), False, dw_hh[: 2 * H], ws)
-        gemm(d2[:, 2 * H:], True, aux[1:].reshape((T * B, H)), False, dw_hh[2 * H:], ws)
+        gemm(d2[:, 2 * H:], True, n_h[1:].reshape((T * B, H)), False, dw_hh[2 * H:], ws)
         # every part of W_hh(.) + b_hh shares its pre-activation with W_ih x + b_ih
         column_sums(d2, db_hh, ws)
     project_inputs_backward(x, w_ih, dgates, dw_ih, db_ih, dx, ws)

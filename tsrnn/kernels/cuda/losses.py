@@ -1,19 +1,27 @@
-"""Losses on the GPU: one thread per row runs the CPU kernels' own `row_loss`, then the rows'
-terms are summed in a fixed order (see `tsrnn.kernels.losses` for the definitions)."""
+"""Losses on the GPU: one thread per row runs the CPU kernels' own row function of the loss,
+then the rows' terms are summed in a fixed order (see `tsrnn.kernels.losses` for the
+definitions)."""
+
+from functools import cache
 
 from numba import cuda
 
-from ..losses import row_loss
+from ..losses import ROWS
 from .common import Workspace, launch_1d, total
 
-_row_loss = cuda.jit(device=True)(row_loss.py_func)
 
+@cache
+def _rows_kernel(kind):
+    """The kernel that writes every row's term of this loss class into ``terms``."""
+    row = cuda.jit(device=True)(ROWS[kind].py_func)
 
-@cuda.jit
-def _rows(loss, yhat, y, w, dyhat, terms):
-    start, stride = cuda.grid(1), cuda.gridsize(1)
-    for b in range(start, yhat.shape[0], stride):
-        terms[b] = _row_loss(loss, yhat, y, w, dyhat, b)
+    @cuda.jit
+    def rows(yhat, y, w, dyhat, terms):
+        start, stride = cuda.grid(1), cuda.gridsize(1)
+        for b in range(start, yhat.shape[0], stride):
+            terms[b] = row(yhat, y, w, dyhat, b)
+
+    return rows
 
 
 def loss_and_grad(loss, yhat, y, w, dyhat, out, ws: Workspace) -> None:
@@ -22,5 +30,5 @@ def loss_and_grad(loss, yhat, y, w, dyhat, out, ws: Workspace) -> None:
     B = yhat.shape[0]
     terms = ws.array("loss.terms", (B,), "float64")
     blocks, threads = launch_1d(B)
-    _rows[blocks, threads](loss, yhat, y, w, dyhat, terms)
+    _rows_kernel(type(loss))[blocks, threads](yhat, y, w, dyhat, terms)
     total(terms, out, ws)

@@ -117,8 +117,8 @@ def _backward(gates, cs, dhs, w_hh, dgates, dh, dc):
         cuda.syncthreads()
 
 
-def lstm_forward(x, w_ih, w_hh, b_ih, b_hh, hs, cs, gates, flag, ws: Workspace):
-    """`tsrnn.kernels.lstm.lstm_forward` on device arrays (flag unused)."""
+def lstm_forward(x, w_ih, w_hh, b_ih, b_hh, hs, cs, gates, ws: Workspace):
+    """`tsrnn.kernels.lstm.lstm_forward` on device arrays."""
     T, B, _ = x.shape
     gh, H = w_hh.shape
     bias = ws.array("bias", (gh,), gates.dtype)
@@ -131,7 +131,7 @@ def lstm_forward(x, w_ih, w_hh, b_ih, b_hh, hs, cs, gates, flag, ws: Workspace):
 
 
 def lstm_backward(x, w_ih, w_hh, hs, cs, gates, dhs, dgates, dw_ih, dw_hh, db_ih, db_hh,
-                  dh0, dc0, dx, flag, ws: Workspace):
+                  dh0, dc0, dx, ws: Workspace):
     """`tsrnn.kernels.lstm.lstm_backward` on device arrays; dx None for no input gradient."""
     B = x.shape[1]
     gh, H = w_hh.shape

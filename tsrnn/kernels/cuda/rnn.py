@@ -95,8 +95,8 @@ def _backward(hs, dhs, w_hh, dgates, dh, relu):
         cuda.syncthreads()
 
 
-def rnn_forward(x, w_ih, w_hh, b_ih, b_hh, hs, aux, gates, relu, ws: Workspace):
-    """`tsrnn.kernels.rnn.rnn_forward` on device arrays (aux unused)."""
+def rnn_forward(x, w_ih, w_hh, b_ih, b_hh, hs, gates, relu, ws: Workspace):
+    """`tsrnn.kernels.rnn.rnn_forward` on device arrays."""
     B = x.shape[1]
     H = w_hh.shape[1]
     bias = ws.array("bias", (H,), gates.dtype)
@@ -108,8 +108,8 @@ def rnn_forward(x, w_ih, w_hh, b_ih, b_hh, hs, aux, gates, relu, ws: Workspace):
     _forward[grid, block, 0, shared](gates, w_t, hs, bool(relu))
 
 
-def rnn_backward(x, w_ih, w_hh, hs, aux, gates, dhs, dgates, dw_ih, dw_hh, db_ih, db_hh,
-                 dh0, daux0, dx, relu, ws: Workspace):
+def rnn_backward(x, w_ih, w_hh, hs, gates, dhs, dgates, dw_ih, dw_hh, db_ih, db_hh,
+                 dh0, dx, relu, ws: Workspace):
     """`tsrnn.kernels.rnn.rnn_backward` on device arrays; dx None for no input gradient."""
     B = x.shape[1]
     H = w_hh.shape[1]

@@ -60,15 +60,14 @@ def _gather(x, y, w, order, start, w_sum, xb, yb, wb):
             wb[b, k] = wb.dtype.type(float(w[order[start + b], k]) / w_sum)
 
 
-def train_epoch(cell, flag, loss, theta, offsets, x, y, w, batch_size, shuffle, seed, dropout,
-                num_layers, hidden, optimizer, m, v, step, hyper, w_host=None):
+def train_epoch(net, theta, x, y, w, epoch, optimizer, w_host=None):
     """`tsrnn.kernels.train.train_epoch` on the GPU.
 
     x (T, n, I) time-major, y (n, K), w (n, K): device arrays (or host arrays, then copied);
-    w_host: the weights on the host (w itself when that is a host array). theta, m, v, step:
-    host arrays, updated in place at the end of the epoch. Returns the mean loss, or NaN when
-    a loss or a gradient was not finite (theta then holds the weights from before the
-    failing batch).
+    w_host: the weights on the host (w itself when that is a host array). theta and the
+    optimizer's state (host arrays) are updated in place at the end of the epoch. Returns the
+    mean loss, or NaN when a loss or a gradient was not finite (theta then holds the weights
+    from before the failing batch).
     """
     if w_host is None:
         w_host = w
@@ -76,7 +75,10 @@ def train_epoch(cell, flag, loss, theta, offsets, x, y, w, batch_size, shuffle, 
     T, n, n_in = x.shape
     K = y.shape[1]
     dtype = theta.dtype
-    order = permutation(n, seed) if shuffle else np.arange(n)
+    batch_size, seed, dropout = epoch.batch_size, epoch.seed, epoch.dropout
+    num_layers, hidden = net.num_layers, net.hidden_size
+    m, v, step, hyper = optimizer.m, optimizer.v, optimizer.step, optimizer.hyper
+    order = permutation(n, seed) if epoch.shuffle else np.arange(n)
     ws = Workspace()
     with quiet():
         theta_d, m_d, v_d = cuda.to_device(theta), cuda.to_device(m), cuda.to_device(v)
@@ -108,10 +110,10 @@ def train_epoch(cell, flag, loss, theta, offsets, x, y, w, batch_size, shuffle, 
                                                 1.0 / (1.0 - dropout), drop.reshape(drop.size))
             dh0 = ws.array("dh0", h0.shape, dtype)
             dc0 = ws.array("dc0", h0.shape, dtype)
-            value_and_grad_device(cell, flag, loss, theta_d, offsets, xb, yb, wb, drop, h0, h0,
-                                  grad, dh0, dc0, value, ws)
+            value_and_grad_device(net, theta_d, xb, yb, wb, drop, h0, h0, grad, dh0, dc0,
+                                  value, ws)
             steps += 1
-            optimizer_step(optimizer, theta_d, grad, value, w_sum, m_d, v_d, steps, hyper,
+            optimizer_step(optimizer.kind, theta_d, grad, value, w_sum, m_d, v_d, steps, hyper,
                            hyper_d, status, ws)
         diverged, loss_sum = status.copy_to_host()
         theta_d.copy_to_host(theta)
