@@ -23,6 +23,7 @@ from .common import (
     add_sigmoid,
     add_tanh,
     column_sums,
+    copy_into,
     inline,
     matmul_t,
     product_operand,
@@ -59,7 +60,8 @@ def gru_forward(x, w_ih, w_hh, b_ih, b_hh, hs, n_h, gates, reset_after):
     one = hs.dtype.type(1.0)
     bias = b_ih + b_hh
     if reset_after:
-        bias[2 * H:] = b_ih[2 * H:]  # b_hn sits inside r * (...), not beside W_in x
+        for j in range(2 * H, 3 * H):  # b_hn sits inside r * (...), not beside W_in x
+            bias[j] = b_ih[j]
         project_inputs(x, w_ih, bias, gates)
         hh = np.empty((B, 3 * H), hs.dtype)
         rhn = np.empty(H, hs.dtype)
@@ -180,5 +182,5 @@ def gru_backward(x, w_ih, w_hh, hs, n_h, gates, dhs, dgates,
         np.dot(dn.reshape((TB, H)).T, n_h[1:].reshape((TB, H)), dw_hh[2 * H:])
         # every part of W_hh(.) + b_hh shares its pre-activation with W_ih x + b_ih
         column_sums(dgates.reshape((TB, 3 * H)), db_hh)
-    dh0[:] = dh
+    copy_into(dh0, dh)
     project_inputs_backward(x, w_ih, dgates, dw_ih, db_ih, dx)

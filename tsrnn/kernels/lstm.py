@@ -17,6 +17,7 @@ import numpy as np
 from .common import (
     add_sigmoid,
     add_tanh,
+    copy_into,
     inline,
     matmul_t,
     product_operand,
@@ -107,7 +108,7 @@ def lstm_backward(x, w_ih, w_hh, hs, cs, gates, dhs, dgates,
             for j in range(H):
                 dcb[j] *= f[j]
         np.dot(da, w_hh, dh)
-    dh0[:] = dh
-    dc0[:] = dc
+    copy_into(dh0, dh)
+    copy_into(dc0, dc)
     recurrent_weight_grads(dgates, hs, dw_hh, db_hh)
     project_inputs_backward(x, w_ih, dgates, dw_ih, db_ih, dx)

@@ -27,7 +27,7 @@ import numba
 import numpy as np
 from numba.extending import overload
 
-from .common import column_sums, inline, kernel
+from .common import column_sums, copy_into, inline, kernel
 from .gru import GRU, gru_backward, gru_forward
 from .losses import loss_and_grad
 from .lstm import LSTM, lstm_backward, lstm_forward
@@ -154,12 +154,14 @@ def allocate_state(net, T, h0, c0):
     LSTM, and is a placeholder for the RNN) and gates, per layer."""
     L, B, H = h0.shape
     hs = np.empty((L, T + 1, B, H), h0.dtype)
-    hs[:, 0] = h0
+    for layer in range(L):
+        copy_into(hs[layer, 0], h0[layer])
     if n_gates(net.cell) == 1:  # the RNN saves nothing beside h
         saved = np.empty((L, 1, 1, 1), h0.dtype)
     else:
         saved = np.empty((L, T + 1, B, H), h0.dtype)
-        saved[:, 0] = c0
+        for layer in range(L):
+            copy_into(saved[layer, 0], c0[layer])
     gates = np.empty((L, T, B, n_gates(net.cell) * H), h0.dtype)
     return hs, saved, gates
 

@@ -13,6 +13,7 @@ import numpy as np
 
 from .common import (
     add_tanh,
+    copy_into,
     inline,
     matmul_t,
     product_operand,
@@ -81,6 +82,6 @@ def rnn_backward(x, w_ih, w_hh, hs, gates, dhs, dgates,
                 else:
                     da[b, j] = g * (one - h[b, j] * h[b, j])
         np.dot(da, w_hh, dh)
-    dh0[:] = dh
+    copy_into(dh0, dh)
     recurrent_weight_grads(dgates, hs, dw_hh, db_hh)
     project_inputs_backward(x, w_ih, dgates, dw_ih, db_ih, dx)
