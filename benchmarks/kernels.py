@@ -49,7 +49,7 @@ STEP_TARGETS = {"lstm": 1.5, "gru": 2.0, "rnn": 2.0}
 
 def step_target(cell: str, hidden: int) -> float:
     """Least torch/tsrnn time ratio wanted for a step: the LSTM 2 at H < 64 (issue 15)."""
-    return 2.0 if cell == "lstm" and hidden < 64 else step_target(cell, hidden)
+    return 2.0 if cell == "lstm" and hidden < 64 else STEP_TARGETS[cell]
 FORWARD_TOLERANCE = 1e-4
 NOISY_SPREAD = 1.5  # max/min of the per-round ratios above which a case is flagged as noisy
 
