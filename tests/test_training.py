@@ -218,6 +218,29 @@ def test_different_shuffle_seeds_give_different_training():
     assert unshuffled.theta.tobytes() not in results
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_serial_epoch_kernel_equals_threaded_walk(cell_config, dtype, monkeypatch):
+    """The epoch as one kernel call (slices one after another) and walked in Python (slices
+    on threads) give the same bits: batches of 96 rows run as 3 slices, of 40 as 2, the last
+    ones (4 and 20 rows) and those of 8 as one."""
+    from tsrnn.kernels import n_chunks, train
+
+    assert (n_chunks(96), n_chunks(40), n_chunks(20), n_chunks(8)) == (3, 2, 1, 1)
+    cell, options = cell_config
+    x, y = _data(n=100, time=3, seed=1, dtype=dtype)
+    w = np.random.default_rng(2).uniform(0.5, 2.0, size=(100, 2))
+    runs = []
+    for threaded in (False, True):
+        monkeypatch.setattr(train, "threads_pay", lambda *args, threaded=threaded: threaded)
+        net = make_network(cell, options, num_layers=2, dtype=dtype, random_state=5)
+        opt = Optimizer("adam", 0.01)
+        values = [net.train_epoch(x, y, opt, batch_size=size, shuffle=True, seed=epoch,
+                                  dropout=0.3, sample_weight=w)
+                  for epoch, size in enumerate((96, 40, 8))]
+        runs.append((values, net.theta.tobytes()))
+    assert runs[0] == runs[1]
+
+
 def test_training_is_bit_identical_in_another_process_with_one_thread():
     """The same numbers in a fresh interpreter whose Numba runs on one thread: nothing depends
     on per-process or per-thread state."""

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import contextlib
 import functools
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 import scipy.linalg.cython_blas  # noqa: F401  (loads the BLAS that Numba's np.dot calls)
 from threadpoolctl import ThreadpoolController
@@ -53,6 +55,31 @@ class _SingleThreadedBlas:
         for lib, n in zip(_BLAS, self._before, strict=True):
             if n != 1:
                 lib.set_num_threads(n)
+
+
+def train_concurrently(jobs: list) -> list:
+    """Run the zero-argument callables ``jobs``, each training networks of its own on the
+    CPU, on up to ``numba.get_num_threads()`` threads; return their results in order (the
+    first job to raise, in order, raises).
+
+    Each thread runs its networks' epochs as single kernel calls on itself (its Numba thread
+    count set to 1, see `kernels.train_epoch`), so that the cores go to whole networks rather
+    than to slices of each batch; BLAS runs on one thread throughout (one setting for the
+    process, so it is made once around all the jobs rather than by each epoch). A network's
+    training depends on its own seed alone: the numbers are those of running the jobs one
+    after another.
+    """
+    lanes = min(len(jobs), numba.get_num_threads())
+    if lanes <= 1:
+        return [job() for job in jobs]
+
+    def run(job):
+        numba.set_num_threads(1)  # this thread's count only
+        return job()
+
+    with _SingleThreadedBlas(), ThreadPoolExecutor(lanes, thread_name_prefix="tsrnn-fit") as pool:
+        futures = [pool.submit(run, job) for job in jobs]
+        return [future.result() for future in futures]
 
 
 class Optimizer:
@@ -351,8 +378,9 @@ class RecurrentNetwork:
         """One pass over (x, y) in mini-batches, updating the parameters in place.
 
         The whole epoch (shuffle, batches, dropout masks, forward, backward, clipping, the
-        optimizer step) runs in Numba kernels, a few calls per batch, the batch's slices on
-        parallel threads.
+        optimizer step) runs in Numba: one kernel call, or, for batches big enough that it
+        pays, a few calls per batch with the batch's slices on parallel threads (the same
+        numbers either way).
 
         Parameters
         ----------

@@ -1,18 +1,24 @@
 """One training epoch: shuffle, mini-batches, dropout masks, forward, backward, clipping and
-the optimizer step.
+the optimizer step, walked in one of two ways that give the same bits:
 
-The batches are walked here, in Python, as the CUDA side walks them: per batch, one kernel
-call gathers it (`batch_inputs`), `network.value_and_grad` runs its slices on parallel threads,
-and one kernel call clips and steps (`step`). The numbers are those of the single kernel that
-walked the whole epoch before, whose parallel loop cost about 50 s of compilation.
+- `train_epoch_serial`: the whole epoch in one kernel call on the calling thread, each
+  batch's `network.n_chunks` slices one after another (`network.value_and_grad_serial`).
+- `train_epoch_threaded`: the batches walked in Python, as the CUDA side walks them: per
+  batch one kernel call gathers it (`batch_inputs`), `network.value_and_grad` runs its slices
+  on parallel threads, one kernel call clips and steps (`step`).
+
+Both cut a batch into the same slices and sum them in the same order, so the machine's choice
+between them (`threads_pay`) changes no number (tests/test_training.py checks it per cell and
+dtype). Neither uses Numba's parallel loops, whose compilation cost about 50 s for an epoch.
 """
 
 from typing import NamedTuple
 
+import numba
 import numpy as np
 
 from .common import kernel, total
-from .network import value_and_grad
+from .network import n_chunks, value_and_grad, value_and_grad_serial
 from .optim import global_norm, optimizer_step
 from .rng import DROPOUT, permutation, uniform
 
@@ -78,6 +84,26 @@ def weight_sum(w):
     return total(w.reshape(-1))
 
 
+@kernel
+def train_epoch_serial(net, theta, x, y, w, epoch, optimizer):
+    """`train_epoch` in one kernel call on this thread: the same walk, each batch's slices
+    one after the other (`network.value_and_grad_serial`), the same numbers."""
+    n = x.shape[1]
+    order = permutation(n, epoch.seed) if epoch.shuffle else np.arange(n)
+    grad = np.empty_like(theta)
+    loss_sum = 0.0
+    for start in range(0, n, epoch.batch_size):
+        rows = order[start: start + epoch.batch_size]
+        xb, yb, wb, w_sum, h0, drop = batch_inputs(net, theta, x, y, w, rows, start, epoch)
+        if w_sum == 0:
+            continue
+        value = value_and_grad_serial(net, theta, xb, yb, wb, drop, h0, h0, grad)
+        if not step(theta, grad, value, optimizer):
+            return np.nan
+        loss_sum += value * w_sum
+    return loss_sum / weight_sum(w)
+
+
 def train_epoch(net, theta, x, y, w, epoch, optimizer):
     """Train theta in place over one pass of (x, y) and return the mean loss of the batches.
 
@@ -87,8 +113,36 @@ def train_epoch(net, theta, x, y, w, epoch, optimizer):
     divided by their sum (see `losses`); a batch whose weights are all zero is skipped. The
     mean weighs each batch by its weights' sum. Returns NaN, with theta as it was before the
     failing batch, when a loss or a gradient is not finite (the caller reports the
-    divergence).
+    divergence). The same numbers whichever walk `threads_pay` picks.
     """
+    if threads_pay(theta, x, epoch.batch_size):
+        return train_epoch_threaded(net, theta, x, y, w, epoch, optimizer)
+    return train_epoch_serial(net, theta, x, y, w, epoch, optimizer)
+
+
+# Each batch's slices on threads pay from this much work per batch on (rows x time steps x
+# parameters, about the multiply-adds of its forward pass). The threaded walk costs 60-90 us
+# more per batch (Python, thread hand-offs); measured on 2 idle cores (load 0.3), per batch,
+# float32, one epoch serial / threaded: LSTM H=16 T=12 B=32 (work 5.1e5) 121 / 210 us;
+# H=32 T=12 B=32 (1.8e6) 204 / 265; H=32 T=12 B=64 (3.6e6) 397 / 398; H=32 T=30 B=32 (4.5e6)
+# 516 / 471; H=32 T=24 B=128 (1.4e7) 1515 / 1073; H=64 T=24 B=64 (2.7e7) 1962 / 1333 us;
+# GRU H=32 T=12 B=32 (1.4e6) 153 / 212; RNN H=32 T=12 B=32 (5.1e5) 58 / 108.
+THREADED_MIN_WORK = 4_000_000
+
+
+def threads_pay(theta, x, batch_size):
+    """Whether running each batch's slices on parallel threads (`train_epoch_threaded`) beats
+    one kernel call for the whole epoch (`train_epoch_serial`): never on one Numba thread (as
+    in `network.train_concurrently`'s threads) or for a batch of one slice."""
+    if numba.get_num_threads() == 1 or n_chunks(batch_size) == 1:
+        return False
+    return batch_size * x.shape[0] * theta.size >= THREADED_MIN_WORK
+
+
+
+def train_epoch_threaded(net, theta, x, y, w, epoch, optimizer):
+    """`train_epoch` walked in Python, each batch's slices on parallel threads
+    (`network.value_and_grad`)."""
     n = x.shape[1]
     order = permutation(n, epoch.seed) if epoch.shuffle else np.arange(n)
     grad = np.empty_like(theta)
