@@ -491,7 +491,7 @@ class RecurrentNetwork:
             raise TypeError(f"reset_after must be True or False, got {self.reset_after!r}")
         dtype = check_float_dtype("dtype", self.dtype)
         check_choice("device", self.device, ("cpu", "cuda"))
-        layout = _param_layout(kernels.n_gates(CELLS[self.cell]), *sizes)
+        layout = _param_layout(kernels.n_gates(self._cell()), *sizes)
         size = layout[-1][1] + self.output_size
         theta = self.theta
         if type(theta) is not np.ndarray or theta.dtype != dtype or theta.shape != (size,):
