@@ -126,8 +126,7 @@ class Panel:
     def ends(self) -> list:
         """Each series' last date as a number (datetime64, or a period's ordinal), to compare
         and group by: a Timestamp per series costs microseconds on large panels."""
-        return [ix.asi8[-1] if isinstance(ix, pd.PeriodIndex) else ix.values[-1]
-                for ix in self.index]
+        return [_last_date(ix) for ix in self.index]
 
     def future_index(self, k: int, horizon: int) -> pd.Index:
         """The ``horizon`` dates after the end of series k."""
@@ -581,6 +580,14 @@ def _kept_on_failure(forecaster):
 
 
 # -- input checks ------------------------------------------------------------------------
+
+
+def _last_date(index: pd.Index):
+    if isinstance(index, pd.PeriodIndex):
+        return index.asi8[-1]
+    if index.tz is not None:  # to UTC: a zoned index's .values (zone dropped) is deprecated
+        index = index[-1:].tz_convert(None)
+    return index.values[-1]
 
 
 def check_horizon(horizon, panel: Panel | None = None, last_year: int | None = None) -> int:
