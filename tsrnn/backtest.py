@@ -38,7 +38,9 @@ from sklearn.base import clone
 
 from . import metrics as _metrics
 from ._validation import check_choice, check_float, check_int
-from .forecasting.base import Forecaster, Panel, as_id_index, check_horizon, to_panel
+from .forecasting.base import Forecaster, check_horizon
+from .forecasting.panel import Panel, as_id_index, to_panel
+from .forecasting.plotting import plot_backtest, plot_leaderboard
 
 __all__ = ["BacktestResult", "Comparison", "backtest", "compare"]
 
@@ -108,7 +110,7 @@ class BacktestResult:
         -------
         matplotlib.axes.Axes
         """
-        return _plot_forecasts({self.name: self.forecasts}, self.history, series, history, ax)
+        return plot_backtest({self.name: self.forecasts}, self.history, series, history, ax)
 
 
 @dataclass
@@ -133,17 +135,9 @@ class Comparison:
         check_choice("kind", kind, ("leaderboard", "forecasts"))
         if kind == "forecasts":
             first = next(iter(self.results.values()))
-            return _plot_forecasts({n: r.forecasts for n, r in self.results.items()},
-                                   first.history, series, history, ax)
-        import matplotlib.pyplot as plt
-
-        if ax is None:
-            _, ax = plt.subplots(figsize=(6, 0.5 + 0.4 * len(self.leaderboard)))
-        metric = self.leaderboard.attrs["metric"]
-        board = self.leaderboard[metric][::-1]
-        ax.barh([str(name) for name in board.index], board.to_numpy())
-        ax.set_xlabel(f"mean {metric} (lower is better)")
-        return ax
+            return plot_backtest({n: r.forecasts for n, r in self.results.items()},
+                                 first.history, series, history, ax)
+        return plot_leaderboard(self.leaderboard, ax)
 
     def __repr__(self) -> str:
         return repr(self.leaderboard)
@@ -476,42 +470,3 @@ def _scores(actual: np.ndarray, points: np.ndarray, interval: np.ndarray | None,
         out["msis"] = score("msis", actual, interval[0], interval[1], train, season_length,
                             coverage)
     return out
-
-
-def _plot_forecasts(forecasts: dict[str, pd.DataFrame], history: pd.DataFrame, series,
-                    shown: int | None, ax):
-    import matplotlib.pyplot as plt
-
-    if series is None:
-        series = history["unique_id"].iloc[0]
-    past = history[history["unique_id"] == series]
-    if past.empty:
-        raise ValueError(f"series {series!r} is not in the backtest")
-    if ax is None:
-        _, ax = plt.subplots(figsize=(9, 4))
-    dates = _plottable(past["ds"])
-    first = min(f.loc[f["unique_id"] == series, "ds"].min() for f in forecasts.values())
-    keep = np.ones(len(past), dtype=bool)
-    if shown is not None:
-        before = np.flatnonzero((past["ds"] < first).to_numpy())
-        keep[: max(before.size - check_int("history", shown, 0), 0)] = False
-    ax.plot(dates[keep], past["y"].to_numpy()[keep], color="black", lw=1, label="observed")
-    for n, (name, frame) in enumerate(forecasts.items()):
-        mine = frame[frame["unique_id"] == series]
-        color = f"C{n}"
-        for c, (_, window) in enumerate(mine.groupby("cutoff", sort=True)):
-            x = _plottable(window["ds"])
-            ax.plot(x, window["yhat"], color=color, lw=1.5, label=name if c == 0 else None)
-            if "lower" in window:
-                ax.fill_between(x, window["lower"], window["upper"], color=color, alpha=0.2,
-                                lw=0)
-    ax.set_title(f"backtest of {series}")
-    ax.legend()
-    return ax
-
-
-def _plottable(dates: pd.Series) -> np.ndarray:
-    if isinstance(dates.dtype, pd.PeriodDtype):
-        return dates.dt.to_timestamp().to_numpy()
-    return dates.to_numpy()
-

@@ -25,8 +25,9 @@ from . import __version__
 from .backtest import Comparison, compare
 from .datasets import load_airline
 from .forecasting import RNNForecaster
-from .forecasting.base import check_horizon, to_panel
+from .forecasting.base import check_horizon
 from .forecasting.baselines import ARIMA, ETS, AutoARIMA, Drift, Mean, Naive, SeasonalNaive, Theta
+from .forecasting.panel import to_panel
 
 MODELS = ("lstm", "gru", "rnn", "arima", "autoarima", "ets", "theta", "naive", "snaive",
           "drift", "mean")

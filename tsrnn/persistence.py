@@ -65,7 +65,7 @@ CLASSES = {
     "GRUClassifier": "tsrnn.estimators",
     "RNNClassifier": "tsrnn.estimators",
     "RNNForecaster": "tsrnn.forecasting.neural",
-    "Panel": "tsrnn.forecasting.base",
+    "Panel": "tsrnn.forecasting.panel",
     "Naive": "tsrnn.forecasting.baselines",
     "SeasonalNaive": "tsrnn.forecasting.baselines",
     "Drift": "tsrnn.forecasting.baselines",

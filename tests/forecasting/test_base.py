@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 from tsrnn import RNNForecaster
 from tsrnn.baselines import Drift, Naive
 from tsrnn.datasets import load_airline, make_panel
-from tsrnn.forecasting.base import MAX_FORECASTS, check_horizon, to_panel
+from tsrnn.forecasting.base import MAX_FORECASTS, check_horizon
+from tsrnn.forecasting.panel import to_panel
 
 FREQS = ["D", "W-SUN", "MS", "ME", "QS", "h", "YS"]
 

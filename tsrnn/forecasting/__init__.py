@@ -1,6 +1,7 @@
 """Forecasting on pandas: the forecaster interface, the RNN forecaster and the baselines."""
 
-from .base import Forecaster, fill_gaps
+from .base import Forecaster
+from .gaps import fill_gaps
 from .neural import RNNForecaster
 
 __all__ = ["Forecaster", "RNNForecaster", "fill_gaps"]

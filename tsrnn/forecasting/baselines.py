@@ -34,7 +34,8 @@ from statsmodels.tsa.stattools import kpss
 from threadpoolctl import threadpool_limits
 
 from .._validation import check_choice, check_int
-from .base import Forecaster, Panel, on_series
+from .base import Forecaster, on_series
+from .panel import Panel
 
 __all__ = ["ARIMA", "AutoARIMA", "Drift", "ETS", "Mean", "Naive", "SeasonalNaive", "Theta"]
 

@@ -56,7 +56,8 @@ from statsmodels.tsa.stattools import acf
 from .._validation import check_attributes
 from ..estimators import GRURegressor, LSTMRegressor, RNNRegressor
 from ..network import train_concurrently
-from .base import Forecaster, Panel
+from .base import Forecaster
+from .panel import Panel
 
 ESTIMATORS = {"lstm": LSTMRegressor, "gru": GRURegressor, "rnn": RNNRegressor}
 STRATEGIES = ("direct", "recursive")
@@ -335,9 +336,10 @@ class RNNForecaster(Forecaster):
                     (e.n_timesteps_, e.n_channels_, e.network_.output_size) ==
                     (lags + self.extend_, 2 + width + (self.extend_ > 0), steps)
                     for e, lags in zip(self.estimators_, self.lags_, strict=True)),
-            "calibration_": lambda: self.calibration_ is None or (
-                floats(self.calibration_, self.calibration_.shape) and
-                self.calibration_.ndim == 2 and self.calibration_.shape[1] == self.horizon),
+            "calibration_": lambda: type(self.calibration_) is dict and all(
+                type(k) is int and k >= self.horizon and k % self.horizon == 0 and
+                type(r) is np.ndarray and r.ndim == 2 and r.shape[1] == k and
+                floats(r, r.shape) for k, r in self.calibration_.items()),
         }
         check_attributes(self, rules, "is not that of the fitted history and parameters")
 
@@ -353,7 +355,7 @@ class RNNForecaster(Forecaster):
         self._fit_lengths = [v.size for v in panel.values]
         self.early_stopping_ = None
         self.estimators_ = self._train(self._deseasonalised(panel.values), panel)
-        self.calibration_ = None  # residuals for intervals, computed when first asked for
+        self.calibration_ = {}  # steps -> residuals for intervals, computed when first asked
 
     def _fit_transform(self, panel: Panel) -> None:
         """Step 1's parameters, per series: whether to take logs, the seasonal indices and
@@ -625,59 +627,68 @@ class RNNForecaster(Forecaster):
         Residuals are measured in the normalised scale (divided by each series' scale) and
         pooled over series and forecast origins; step j's interval is the point forecast
         plus or minus their finite-sample-corrected quantile, times the series' scale, in
-        the deseasonalised (log) space. They are computed once, from the history fitted on
-        (whatever `update` added since), so that the intervals never depend on the order
-        of calls.
+        the deseasonalised (log) space. Intervals beyond the model's ``horizon`` (forecasts
+        fed back) are calibrated on forecasts fed back likewise, for the next multiple of
+        ``horizon`` steps, when first asked. Each calibration is computed once, from the
+        history fitted on (whatever `update` added since), so that the intervals never
+        depend on the order of calls.
         """
-        if horizon > self.horizon:
-            raise ValueError(f"intervals reach up to the model's horizon={self.horizon} "
-                             f"steps, not {horizon}")
+        steps = -(-horizon // self.horizon) * self.horizon
         with _CALIBRATION_LOCK:
-            if self.calibration_ is None:
-                self.calibration_ = self._calibration_residuals()
+            if steps not in self.calibration_:
+                self.calibration_ = {**self.calibration_,
+                                     steps: self._calibration_residuals(steps)}
+        residuals = self.calibration_[steps][:, :horizon]
         series = self._deseasonalised(panel.values)
         forecasts = self._forecast(self.estimators_, panel, series, horizon)
-        n = self.calibration_.shape[0]
+        n = residuals.shape[0]
         quantiles = np.stack([  # (coverages, horizon), pooled over series: one for all
-            np.quantile(self.calibration_[:, :horizon], min(np.ceil((n + 1) * cov) / n, 1.0),
-                        axis=0) for cov in coverages])
+            np.quantile(residuals, min(np.ceil((n + 1) * cov) / n, 1.0), axis=0)
+            for cov in coverages])
         bounds = []
         for k, (f, s) in enumerate(zip(forecasts, series, strict=True)):
             q = quantiles * self.scale_[k]
             bounds.append(self._to_values(k, np.stack([f - q, f + q], axis=1), s.size))
         return bounds
 
-    def _calibration_residuals(self) -> np.ndarray:
-        """|actual - forecast| / scale, (origins, horizon), for the last origins of every
+    def _calibration_residuals(self, steps: int) -> np.ndarray:
+        """|actual - forecast| / scale, (origins, steps), for the last origins of every
         series of the fitted history, forecast by networks trained on the data before them."""
         panel = self.panel_
         fitted = [v[:n] for v, n in zip(panel.values, self._fit_lengths, strict=True)]
         series = self._deseasonalised(fitted)
         per_series = max(int(np.ceil(CALIBRATION_ORIGINS / len(series))), 1)
-        # The calibration networks keep at least horizon + 1 windows of a typical series,
+        # The calibration networks keep at least steps + 1 windows of a typical series,
         # and two thirds of them: trained on much less than the final networks, they would
         # make wider errors than the final ones (measured on airline: 98% coverage at
         # nominal 90% when they kept a half).
         typical = int(np.median([s.size for s in series]))
-        windows = typical - MIN_INPUTS - int(self.difference) - self.horizon + 1
-        span = min(per_series + self.horizon - 1, windows - self.horizon - 1,
-                   max(self.horizon, windows // 3))
-        if span < self.horizon:
-            need = MIN_INPUTS + int(self.difference) + 3 * self.horizon
-            raise ValueError("the series are too short to calibrate intervals: a typical "
-                             f"series needs at least {need} observations (3 * horizon + "
-                             f"{need - 3 * self.horizon})")
+        windows = typical - MIN_INPUTS - int(self.difference) - steps + 1
+        span = min(per_series + steps - 1, windows - steps - 1, max(steps, windows // 3))
+        if span < steps:
+            need = MIN_INPUTS + int(self.difference) + 3 * steps
+            raise ValueError(f"the series are too short to calibrate intervals for {steps} "
+                             f"steps: a typical series needs at least {need} observations "
+                             f"(3 * {steps} + {need - 3 * steps})")
         models = self._train([s[:-span] for s in series], panel)
         residuals = []
-        for start in range(span - self.horizon + 1):  # origins at n - span + start
+        for start in range(span - steps + 1):  # origins at n - span + start
             cut = span - start
             history = [s[: max(s.size - cut, 1)] for s in series]  # too short: not scored
-            forecasts = self._forecast(models, panel, history, self.horizon)
+            forecasts = self._forecast(models, panel, history, steps)
             for k, (s, f) in enumerate(zip(series, forecasts, strict=True)):
                 if s.size - cut - int(self.difference) >= MIN_INPUTS:
-                    actual = s[s.size - cut: s.size - cut + self.horizon]
+                    actual = s[s.size - cut: s.size - cut + steps]
                     residuals.append(np.abs(actual - f) / self.scale_[k])
         return np.array(residuals)
+
+    def __setstate__(self, state: dict) -> None:
+        # files saved before intervals beyond the horizon hold one calibration, or None
+        calibration = state.get("calibration_", {})
+        if calibration is None or type(calibration) is np.ndarray:
+            state = {**state, "calibration_": {} if calibration is None else {
+                state.get("horizon"): calibration}}
+        super().__setstate__(state)
 
     def _update(self, panel: Panel) -> None:
         """New observations only move the forecast origin: the network is not retrained."""
