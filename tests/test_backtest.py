@@ -170,6 +170,20 @@ def test_compare_ranks_the_models():
         compare(models, y, horizon=12, n_windows=2, metric="r2")
 
 
+def test_compare_gives_x_to_the_models_that_take_it():
+    y = load_airline()
+    X = pd.DataFrame({"trend": np.arange(len(y) + 12.0)},
+                     index=pd.date_range(y.index[0], periods=len(y) + 12, freq="MS"))
+    rnn = tsrnn.RNNForecaster(horizon=6, season_length=12, **TINY_RNN)
+    board = compare({"rnn": rnn, "snaive": SeasonalNaive(12)}, y, horizon=6, n_windows=2, X=X)
+    pd.testing.assert_frame_equal(board.results["rnn"].forecasts,
+                                  backtest(rnn, y, horizon=6, n_windows=2, X=X).forecasts)
+    pd.testing.assert_frame_equal(board.results["snaive"].forecasts,
+                                  backtest(SeasonalNaive(12), y, horizon=6, n_windows=2).forecasts)
+    with pytest.raises(ValueError, match="takes no exogenous"):  # backtest asks for it
+        backtest(SeasonalNaive(12), y, horizon=6, n_windows=2, X=X)
+
+
 def test_processes_backend_gives_the_serial_forecasts():
     y = make_panel(n_series=3, length=48, random_state=1)
     for model in (Theta(12), tsrnn.RNNForecaster(horizon=6, season_length=12, **TINY_RNN)):

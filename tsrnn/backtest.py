@@ -292,7 +292,9 @@ def compare(models: Mapping[str, Forecaster], y, horizon: int, n_windows: int, *
     **options
         Passed to `backtest` (step, window, refit, X, coverage, backend, ...).
         ``season_length`` defaults to the first model's that has one, for every model, so
-        that all are scaled alike.
+        that all are scaled alike. X and static go to the models that take them only (as
+        sktime's forecasters that ignore X do), so that a network with exogenous variables
+        is ranked beside the baselines.
 
     Returns
     -------
@@ -318,7 +320,9 @@ def compare(models: Mapping[str, Forecaster], y, horizon: int, n_windows: int, *
             (m.season_length for m in models.values() if hasattr(m, "season_length")), 1)
     results = {}
     for name, model in models.items():
-        results[str(name)] = backtest(model, y, horizon, n_windows, name=str(name), **options)
+        mine = options if getattr(model, "_takes_exogenous", True) else {
+            key: value for key, value in options.items() if key not in ("X", "static")}
+        results[str(name)] = backtest(model, y, horizon, n_windows, name=str(name), **mine)
         if progress is not None:
             progress(str(name), results[str(name)])
     board = pd.concat([r.summary() for r in results.values()])
