@@ -10,6 +10,7 @@ import contextlib
 import functools
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from numbers import Real
 
 import numba
 import numpy as np
@@ -277,9 +278,10 @@ class RecurrentNetwork:
             return kernels.GRU(reset_after=self.reset_after)
         return kernels.LSTM()
 
-    def _net(self, loss: str | None = None) -> kernels.Net:
-        """This network described to the kernels, with the loss of a training call."""
-        return kernels.Net(cell=self._cell(), loss=None if loss is None else kernels.LOSSES[loss],
+    def _net(self, loss=None) -> kernels.Net:
+        """This network described to the kernels, with the loss of a training call (the
+        kernels' instance, from `_kernel_loss`)."""
+        return kernels.Net(cell=self._cell(), loss=loss,
                            offsets=self._offsets, num_layers=self.num_layers,
                            hidden_size=self.hidden_size, output_size=self.output_size)
 
@@ -301,7 +303,8 @@ class RecurrentNetwork:
         x_tm, h0, c0 = self._inputs(x, h0, c0)
         return self._kernels.predict(self._net(), self.theta, x_tm, h0, c0)
 
-    def loss_and_grad(self, x, y, loss: str = "mse", h0=None, c0=None, sample_weight=None):
+    def loss_and_grad(self, x, y, loss: str | kernels.Pinball = "mse", h0=None, c0=None,
+                      sample_weight=None):
         """Loss of the forward pass against ``y`` and its gradient for every parameter.
 
         Parameters
@@ -311,9 +314,10 @@ class RecurrentNetwork:
             Targets of shape (batch, output_size), or (batch,) when output_size is 1. For
             ``loss="cross_entropy"``: class indices of shape (batch,) in [0, output_size), or
             class probabilities of shape (batch, output_size).
-        loss : {"mse", "mae", "huber", "cross_entropy"}
+        loss : {"mse", "mae", "huber", "cross_entropy"} or tsrnn.kernels.Pinball
             Each the mean that PyTorch's MSELoss, L1Loss, HuberLoss (delta 1) and
-            CrossEntropyLoss compute.
+            CrossEntropyLoss compute; ``Pinball((0.1, 0.5, 0.9))``: the pinball loss, output
+            k at quantile ``quantiles[k % 3]`` (see `tsrnn.kernels.losses`).
         h0, c0 : array-like of shape (num_layers, batch, hidden_size), optional
             Initial states; when given, their gradients come back as ``grads["h0"]``,
             ``grads["c0"]``.
@@ -327,7 +331,7 @@ class RecurrentNetwork:
         grads : dict of str to numpy.ndarray
             Same keys and shapes as `params` (plus "h0"/"c0" when those were given).
         """
-        check_choice("loss", loss, kernels.LOSSES)
+        kernel_loss = _kernel_loss(loss)
         x_tm, h0_arr, c0_arr = self._inputs(x, h0, c0)
         y_arr = self._targets(y, x_tm.shape[1], loss)
         batch = x_tm.shape[1]
@@ -338,8 +342,8 @@ class RecurrentNetwork:
         # divided by their sum in float64, as train_epoch does each batch's
         weights = (weights / np.sum(weights, dtype=np.float64)).astype(self.dtype)
         no_drop = np.empty((0, 0, 0, 0), self.dtype)
-        value = self._kernels.value_and_grad(self._net(loss), self.theta, x_tm, y_arr, weights,
-                                             no_drop, h0_arr, c0_arr, grad, dh0, dc0)
+        value = self._kernels.value_and_grad(self._net(kernel_loss), self.theta, x_tm, y_arr,
+                                             weights, no_drop, h0_arr, c0_arr, grad, dh0, dc0)
         grads = self._views(grad)
         if h0 is not None:
             grads["h0"] = dh0
@@ -347,13 +351,14 @@ class RecurrentNetwork:
             grads["c0"] = dc0
         return float(value), grads
 
-    def training_data(self, x, y, *, loss: str = "mse", sample_weight=None) -> TrainingData:
+    def training_data(self, x, y, *, loss: str | kernels.Pinball = "mse",
+                      sample_weight=None) -> TrainingData:
         """(x, y, sample_weight) checked and laid out for the kernels once, for many calls
         of `train_epoch`: on the GPU, copied there once rather than every epoch.
 
         Parameters are as in `train_epoch`.
         """
-        check_choice("loss", loss, kernels.LOSSES)
+        _kernel_loss(loss)
         x_tm, _, _ = self._inputs(x, None, None)
         n = x_tm.shape[1]
         y_arr = self._targets(y, n, loss)
@@ -367,7 +372,7 @@ class RecurrentNetwork:
         y,
         optimizer: Optimizer,
         *,
-        loss: str = "mse",
+        loss: str | kernels.Pinball = "mse",
         batch_size: int = 32,
         shuffle: bool = True,
         seed: int = 0,
@@ -418,7 +423,7 @@ class RecurrentNetwork:
             When a loss or a gradient is not finite (training diverged). The parameters and
             the optimizer's state are then put back as they were before this epoch.
         """
-        check_choice("loss", loss, kernels.LOSSES)
+        kernel_loss = _kernel_loss(loss)
         if not isinstance(optimizer, Optimizer):
             raise TypeError(f"optimizer must be a tsrnn.network.Optimizer, got {optimizer!r}")
         batch_size = check_int("batch_size", batch_size)
@@ -435,7 +440,7 @@ class RecurrentNetwork:
         saved = [self.theta.copy()] + [a.copy() for a in state]
         hyper = optimizer._hyper(clip_norm)
         value = self._kernels.train_epoch(
-            self._net(loss), self.theta, data.x, data.y, data.weights,
+            self._net(kernel_loss), self.theta, data.x, data.y, data.weights,
             kernels.Epoch(batch_size, bool(shuffle), seed, dropout),
             kernels.OptimizerState(optimizer._code, *state, hyper), data.weights_host,
         )
@@ -561,6 +566,20 @@ class RecurrentNetwork:
         return (f"RecurrentNetwork(cell={self.cell!r}, input_size={self.input_size}, "
                 f"hidden_size={self.hidden_size}, num_layers={self.num_layers}, "
                 f"output_size={self.output_size}{options}, dtype={self.dtype.name!r})")
+
+
+def _kernel_loss(loss):
+    """The kernels' instance of a loss given by its name (`kernels.LOSSES`) or as a
+    `kernels.Pinball`; a ValueError that names a bad one."""
+    if isinstance(loss, kernels.Pinball):
+        q = loss.quantiles
+        if type(q) is not tuple or not q or any(
+                isinstance(v, bool) or not isinstance(v, Real) or not 0 < v < 1 for v in q):
+            raise ValueError(f"Pinball's quantiles must be a non-empty tuple of numbers in "
+                             f"(0, 1), got {q!r}")
+        return kernels.Pinball(tuple(float(v) for v in q))
+    check_choice("loss", loss, kernels.LOSSES)
+    return kernels.LOSSES[loss]
 
 
 def _sample_weights(sample_weight, n: int, outputs: int, dtype: np.dtype) -> np.ndarray:

@@ -37,6 +37,7 @@ if not cuda.is_available():
 import tsrnn  # noqa: E402
 import tsrnn.network  # noqa: E402
 from tests._helpers import CELL_CONFIGS, CELL_IDS, make_network  # noqa: E402
+from tsrnn.kernels import Pinball  # noqa: E402
 from tsrnn.kernels.cuda import common  # noqa: E402
 from tsrnn.network import Optimizer  # noqa: E402
 
@@ -79,7 +80,8 @@ def test_forward_equals_the_cpu(cell, options):
     np.testing.assert_allclose(out, cpu32.forward(x, h0, c0), rtol=0, atol=1e-5)
 
 
-@pytest.mark.parametrize("loss", ["mse", "mae", "huber", "cross_entropy"])
+@pytest.mark.parametrize("loss", ["mse", "mae", "huber", "cross_entropy",
+                                  Pinball((0.3, 0.7))], ids=str)
 @pytest.mark.parametrize("cell, options", CELL_CONFIGS, ids=CELL_IDS)
 def test_loss_and_every_gradient_equal_the_cpu(cell, options, loss):
     cpu, gpu = _pair(cell, options, num_layers=2)

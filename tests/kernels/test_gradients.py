@@ -10,10 +10,11 @@ import numpy as np
 import pytest
 
 from tests._helpers import make_network, relative_error
+from tsrnn.kernels import Pinball
 
 EPS = 1e-4
 TOLERANCE = 1e-6
-LOSSES = ["mse", "mae", "huber", "cross_entropy"]
+LOSSES = ["mse", "mae", "huber", "cross_entropy", Pinball((0.2, 0.5, 0.9))]
 
 
 def _data(batch, time, input_size, output_size, loss, seed=1):
@@ -44,7 +45,7 @@ def _finite_difference(f, values):
     return grad
 
 
-@pytest.mark.parametrize("loss", LOSSES)
+@pytest.mark.parametrize("loss", LOSSES, ids=str)
 @pytest.mark.parametrize("num_layers", [1, 3])
 def test_parameter_gradients_match_finite_differences(cell_config, num_layers, loss):
     cell, options = cell_config
@@ -69,7 +70,7 @@ def _element_weights(batch, outputs, seed=3):
     return w
 
 
-@pytest.mark.parametrize("loss", LOSSES)
+@pytest.mark.parametrize("loss", LOSSES, ids=str)
 def test_element_weighted_gradients_match_finite_differences(cell_config, loss):
     cell, options = cell_config
     net = make_network(cell, options, num_layers=2, output_size=3)
@@ -119,3 +120,23 @@ def test_finite_difference_check_detects_a_wrong_gradient():
     wrong = grads["weight_hh_l0"].copy()
     wrong[0, 0] += 1e-3 * np.linalg.norm(wrong)
     assert relative_error(wrong, numeric["weight_hh_l0"]) > TOLERANCE
+
+
+def test_pinball_loss_by_hand_and_at_the_median():
+    """Output k at quantile quantiles[k % 2]: the loss by hand in numpy; at 0.5 alone, half
+    the mean absolute error, gradients included."""
+    net = make_network("lstm", {}, num_layers=1, output_size=4)
+    x, y = _data(batch=5, time=3, input_size=2, output_size=4, loss="mse")
+    d = y - net.forward(x)
+    q = np.array([0.1, 0.8] * 2)
+    expected = np.mean(np.maximum(q * d, (q - 1) * d))
+    value, grads = net.loss_and_grad(x, y, loss=Pinball((0.1, 0.8)))
+    assert abs(value - expected) <= 1e-12 * expected
+    value, grads = net.loss_and_grad(x, y, loss=Pinball((0.5,)))
+    mae, mae_grads = net.loss_and_grad(x, y, loss="mae")
+    assert abs(value - 0.5 * mae) <= 1e-12 * mae
+    for name, g in grads.items():
+        np.testing.assert_allclose(g, 0.5 * mae_grads[name], rtol=1e-12, atol=1e-15)
+    for bad in [(), (0.5, 1.0), (0.0,), [0.5], ("0.5",), (True,)]:
+        with pytest.raises(ValueError, match="Pinball's quantiles must be"):
+            net.loss_and_grad(x, y, loss=Pinball(bad))

@@ -6,6 +6,10 @@ equal weights.
     huber          mean of 0.5 d^2 if |d| < 1 else |d| - 0.5, d = yhat - y  torch.nn.HuberLoss()
     cross_entropy  mean over rows of -sum_k y_k log softmax(yhat)_k  torch.nn.CrossEntropyLoss()
                    (y holds class probabilities, one-hot for hard labels)
+    pinball        mean of max(q d, (q - 1) d), d = y - yhat, at the quantile q of each
+                   output: column k at quantiles[k % len(quantiles)]. Minimised by the
+                   q-quantile of y (0.5: the median, half the absolute error); a head with
+                   several quantiles per target reads y repeated once per quantile.
 
 Weights are per element, ``w`` (B, K) like y, summing to one over the batch: the regression
 losses are ``sum_bk w_bk * l_bk``, the cross-entropy ``sum_b (sum_k w_bk) * ce_b``. Equal
@@ -42,11 +46,18 @@ class CrossEntropy(NamedTuple):
     """Cross-entropy of the softmax of the head's outputs."""
 
 
+class Pinball(NamedTuple):
+    """Pinball (quantile) loss; output k at ``quantiles[k % len(quantiles)]``, each in
+    (0, 1). The quantiles are part of the type: one compile per number of quantiles."""
+
+    quantiles: tuple
+
+
 LOSSES = {"mse": MSE(), "mae": MAE(), "huber": Huber(), "cross_entropy": CrossEntropy()}
 
 
 @inline
-def mse_row(yhat, y, w, dyhat, b):
+def mse_row(loss, yhat, y, w, dyhat, b):
     two = yhat.dtype.type(2.0)
     row = 0.0
     for k in range(yhat.shape[1]):
@@ -57,7 +68,7 @@ def mse_row(yhat, y, w, dyhat, b):
 
 
 @inline
-def mae_row(yhat, y, w, dyhat, b):
+def mae_row(loss, yhat, y, w, dyhat, b):
     one = yhat.dtype.type(1.0)
     zero = yhat.dtype.type(0.0)
     row = 0.0
@@ -70,7 +81,7 @@ def mae_row(yhat, y, w, dyhat, b):
 
 
 @inline
-def huber_row(yhat, y, w, dyhat, b):
+def huber_row(loss, yhat, y, w, dyhat, b):
     one = yhat.dtype.type(1.0)
     zero = yhat.dtype.type(0.0)
     half = yhat.dtype.type(0.5)
@@ -88,7 +99,7 @@ def huber_row(yhat, y, w, dyhat, b):
 
 
 @inline
-def cross_entropy_row(yhat, y, w, dyhat, b):
+def cross_entropy_row(loss, yhat, y, w, dyhat, b):
     K = yhat.shape[1]
     zero = yhat.dtype.type(0.0)
     w_row = zero
@@ -111,19 +122,40 @@ def cross_entropy_row(yhat, y, w, dyhat, b):
     return w_row * row
 
 
-ROWS = {MSE: mse_row, MAE: mae_row, Huber: huber_row, CrossEntropy: cross_entropy_row}
+@inline
+def pinball_row(loss, yhat, y, w, dyhat, b):
+    zero = yhat.dtype.type(0.0)
+    one = yhat.dtype.type(1.0)
+    n = len(loss.quantiles)
+    row = 0.0
+    for k in range(yhat.shape[1]):
+        q = yhat.dtype.type(loss.quantiles[k % n])
+        d = y[b, k] - yhat[b, k]
+        if d > zero:  # under the target: q per unit
+            row += w[b, k] * (q * d)
+            dyhat[b, k] = -q * w[b, k]
+        elif d < zero:  # over it: 1 - q per unit
+            row += w[b, k] * ((q - one) * d)
+            dyhat[b, k] = (one - q) * w[b, k]
+        else:
+            dyhat[b, k] = zero
+    return row
+
+
+ROWS = {MSE: mse_row, MAE: mae_row, Huber: huber_row, CrossEntropy: cross_entropy_row,
+        Pinball: pinball_row}
 
 
 def row_loss(loss, yhat, y, w, dyhat, b):
     """Row b's term of `loss_and_grad` for this loss (a float64), and row b of its gradient
     into dyhat."""
-    return ROWS[type(loss)](yhat, y, w, dyhat, b)
+    return ROWS[type(loss)](loss, yhat, y, w, dyhat, b)
 
 
 @overload(row_loss, inline="always")
 def _row_loss(loss, yhat, y, w, dyhat, b):
     row = ROWS[loss.instance_class]
-    return lambda loss, yhat, y, w, dyhat, b: row(yhat, y, w, dyhat, b)
+    return lambda loss, yhat, y, w, dyhat, b: row(loss, yhat, y, w, dyhat, b)
 
 
 @inline
@@ -131,7 +163,7 @@ def loss_and_grad(loss, yhat, y, w, dyhat):
     """Return the loss (a float64) and write its gradient with respect to yhat into dyhat.
 
     yhat, y, w, dyhat: (B, K) of one dtype; loss: an instance of MSE, MAE, Huber,
-    CrossEntropy; w: element weights (see the module docstring). A batch cut into slices
+    CrossEntropy, Pinball; w: element weights (see the module docstring). A batch cut into slices
     passes each slice its rows' weights (summing to one over the whole batch), so that the
     slices' losses and gradients add up to the batch's.
     """

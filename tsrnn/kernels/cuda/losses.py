@@ -16,10 +16,10 @@ def _rows_kernel(kind):
     row = cuda.jit(device=True)(ROWS[kind].py_func)
 
     @cuda.jit
-    def rows(yhat, y, w, dyhat, terms):
+    def rows(loss, yhat, y, w, dyhat, terms):
         start, stride = cuda.grid(1), cuda.gridsize(1)
         for b in range(start, yhat.shape[0], stride):
-            terms[b] = row(yhat, y, w, dyhat, b)
+            terms[b] = row(loss, yhat, y, w, dyhat, b)
 
     return rows
 
@@ -30,5 +30,5 @@ def loss_and_grad(loss, yhat, y, w, dyhat, out, ws: Workspace) -> None:
     B = yhat.shape[0]
     terms = ws.array("loss.terms", (B,), "float64")
     blocks, threads = launch_1d(B)
-    _rows_kernel(type(loss))[blocks, threads](yhat, y, w, dyhat, terms)
+    _rows_kernel(type(loss))[blocks, threads](loss, yhat, y, w, dyhat, terms)
     total(terms, out, ws)
