@@ -1,14 +1,18 @@
 """The baselines: output forms, exact benchmark values, intervals, statsmodels equivalence,
 model selection, update, parallel runs and input checks."""
 
+import re
 import warnings
 
 import numpy as np
 import pandas as pd
 import pytest
 from sklearn.base import clone
+from statsmodels.tsa.exponential_smoothing.ets import ETSModel
 from statsmodels.tsa.statespace.sarimax import SARIMAX
 
+import tsrnn
+import tsrnn.forecasting.baselines as baselines_module
 from tsrnn.baselines import ARIMA, ETS, AutoARIMA, Drift, Mean, Naive, SeasonalNaive, Theta
 from tsrnn.datasets import load_airline, make_panel
 
@@ -213,7 +217,7 @@ def test_airline_holdout():
         return np.mean(np.abs(f.fit(train).predict(24).to_numpy() - test))
 
     auto = AutoARIMA(season_length=12)
-    ets = ETS(season_length=12, error="auto", trend="auto", seasonal="auto")
+    ets = ETS(season_length=12)  # every component chosen
     naive = mae(Naive())
     assert mae(auto) < naive / 2
     assert mae(ets) < naive / 2
@@ -222,6 +226,174 @@ def test_airline_holdout():
     chosen = auto.models_[0].model
     assert chosen.seasonal_periods == 12 and chosen.seasonal_order[:3] != (0, 0, 0)
     assert ets.models_[0].model.seasonal is not None
+
+
+# -- ETS: the components chosen by AICc, as AutoETS and R's ets -------------------------------
+
+# the models ETS(12) searches on a positive series of two seasons or more: R's ets and
+# statsforecast's AutoETS without multiplicative trends or additive errors with a
+# multiplicative season
+SEARCHED = [(error, trend, damped, seasonal)
+            for error in ("add", "mul")
+            for trend, damped in ((None, False), ("add", False), ("add", True))
+            for seasonal in (None, "add", "mul")
+            if not (error == "add" and seasonal == "mul")]
+
+
+def letters(spec) -> str:
+    error, trend, damped, seasonal = spec
+    short = {None: "N", "add": "A", "mul": "M"}
+    return f"ETS({short[error]},{short[trend]}{'d' if damped else ''},{short[seasonal]})"
+
+
+def holdout_mae(f, y, horizon):
+    return np.mean(np.abs(f.fit(y[:-horizon]).predict(horizon).to_numpy()
+                          - y[-horizon:].to_numpy()))
+
+
+def test_ets_chooses_by_aicc_and_beats_the_naive_forecasts_on_airline():
+    y = load_airline()
+    train = y[:-12]
+    ets = ETS(season_length=12)
+    mae = {name: holdout_mae(f, y, 12) for name, f in
+           [("ets", ets), ("naive", Naive()), ("snaive", SeasonalNaive(12))]}
+    # clearly ahead of both: a quarter off the better one's error
+    assert mae["ets"] < 0.75 * min(mae["naive"], mae["snaive"]), mae
+    chosen = ets.models_[0]
+    assert chosen.model.seasonal is not None and chosen.model.seasonal_periods == 12
+    assert ets.components_.to_dict() == {"passengers": letters(
+        (chosen.model.error, chosen.model.trend, chosen.model.damped_trend,
+         chosen.model.seasonal))}
+    # the smallest AICc of the 15 models, each fitted alone
+    aicc = {letters(spec): ETS(12, *spec).fit(train).models_[0].aicc for spec in SEARCHED}
+    assert len(aicc) == 15 and ets.components_.iloc[0] == min(aicc, key=aicc.get)
+    assert chosen.aicc == min(aicc.values())
+
+
+def test_ets_explicit_components_fit_exactly_those():
+    y = load_airline()
+    ses = ETS(12, error="add", trend=None, seasonal=None).fit(y)  # the default before
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        reference = ETSModel(pd.Series(y.to_numpy())).fit(disp=False)
+    np.testing.assert_allclose(ses.predict(12), reference.forecast(12), rtol=1e-10)
+    assert ses.components_.iloc[0] == "ETS(A,N,N)"
+    # a component given restricts the search to it; the others are still chosen
+    partly = ETS(12, trend="add", damped_trend=False, seasonal="add").fit(y)
+    assert partly.components_.iloc[0] in ("ETS(A,A,A)", "ETS(M,A,A)")
+    damped = ETS(12, error="add", damped_trend=True, seasonal=None).fit(y)
+    assert damped.components_.iloc[0] == "ETS(A,Ad,N)"  # trend "auto", but damped asked
+
+
+def test_ets_on_fewer_than_two_seasons_chooses_among_non_seasonal_models():
+    y = load_airline()[:20]
+    f = ETS(12).fit(y)
+    assert f.components_.iloc[0].endswith(",N)")
+    assert np.isfinite(f.predict(6)).all()
+    assert np.isfinite(f.predict_interval(6).to_numpy()).all()
+
+
+@pytest.mark.parametrize("shift", ["negative", "zero"])
+def test_ets_never_chooses_multiplicative_parts_on_non_positive_data(shift):
+    y = load_airline()
+    y = y - (200.0 if shift == "negative" else y.min())  # some values <= 0
+    f = ETS(12).fit(y)
+    assert "M" not in f.components_.iloc[0] and f.components_.iloc[0].endswith(",A)")
+    assert np.isfinite(f.predict_interval(12).to_numpy()).all()
+    with pytest.raises(ValueError, match="strictly positive"):
+        ETS(12, seasonal="mul").fit(y)  # no additive error searched with it, no multiplicative
+
+
+def test_ets_update_keeps_the_chosen_model_and_it_saves(tmp_path):
+    y = load_airline()
+    f = ETS(12).fit(y[:-12])
+    chosen, params = f.components_.copy(), np.asarray(f.models_[0].params)
+    next_step = f.predict(1).iloc[0]
+    old_fit = np.asarray(f.models_[0].fittedvalues)
+    f.update(y[-12:])
+    pd.testing.assert_series_equal(f.components_, chosen)
+    np.testing.assert_array_equal(f.models_[0].params, params)  # not refitted
+    # the updated model retraces the history and carries on from where the fit ended
+    new_fit = np.asarray(f.models_[0].fittedvalues)
+    np.testing.assert_allclose(new_fit[:old_fit.size], old_fit, rtol=1e-12)
+    np.testing.assert_allclose(new_fit[old_fit.size], next_step, rtol=1e-12)
+    point, bounds = f.predict(12), f.predict_interval(12, coverage=[0.8, 0.95])
+    assert point.index.equals(future(y.index, 12))
+    assert (bounds["lower_0.95"] < bounds["lower_0.8"]).all()
+    assert (bounds["lower_0.8"] < point).all() and (point < bounds["upper_0.8"]).all()
+
+    path = tmp_path / "ets.tsrnn"
+    f.save(path)
+    loaded = tsrnn.load(path)
+    pd.testing.assert_series_equal(loaded.components_, chosen)
+    pd.testing.assert_frame_equal(loaded.predict_interval(12, coverage=[0.8, 0.95]), bounds)
+    # a state whose parameters forbid the model it holds is refused at load
+    f.set_params(error="add").save(path)
+    with pytest.raises(ValueError, match=rf"invalid state of ETS.*models_\[0\] is "
+                                         rf"{re.escape(chosen.iloc[0])}, which error='add'"):
+        tsrnn.load(path)
+
+
+FIT_ETS = baselines_module._fit_ets
+
+
+def spy_fits(monkeypatch, outcome):
+    """Make ETS's candidate fits fail (outcome "fail") or not converge ("slow") where
+    ``outcome(spec)`` says so."""
+
+    def fake(y, spec, season_length):
+        verdict = outcome(spec)
+        if verdict == "fail":
+            raise ValueError("optimizer failed")
+        result = FIT_ETS(y, spec, season_length)
+        if verdict == "slow":
+            result.mle_retvals["converged"] = False
+        return result
+
+    monkeypatch.setattr(baselines_module, "_fit_ets", fake)
+
+
+def test_ets_skips_failed_and_unconverged_candidates(monkeypatch):
+    y = load_airline()
+    best = ETS(12).fit(y).components_.iloc[0]
+    spy_fits(monkeypatch, lambda spec: "slow" if letters(spec) == best else None)
+    second = ETS(12).fit(y).components_.iloc[0]
+    assert second != best and second in {letters(spec) for spec in SEARCHED}
+    # only the simplest model is left, or nothing converged: the simplest is kept
+    spy_fits(monkeypatch, lambda spec: None if spec == SEARCHED[0] else "fail")
+    assert ETS(12).fit(y).components_.iloc[0] == "ETS(A,N,N)"
+    spy_fits(monkeypatch, lambda spec: "fail" if spec == SEARCHED[0] else "slow")
+    assert ETS(12).fit(y).components_.iloc[0] == "ETS(A,N,A)"  # the simplest that fitted
+    spy_fits(monkeypatch, lambda spec: "fail")
+    with pytest.raises(ValueError, match=r"none of the 15 ETS models could be fitted, the "
+                                         r"simplest \(ETS\(A,N,N\)\) failing with: optimizer"):
+        ETS(12).fit(y)
+
+
+# -- ARIMA: both spellings of the seasonal part ----------------------------------------------
+
+
+def test_arima_takes_statsmodels_seasonal_order():
+    y = np.log(load_airline())
+    ours = ARIMA((0, 1, 1), (0, 1, 1), 12).fit(y)
+    for f in (ARIMA((0, 1, 1), seasonal_order=(0, 1, 1, 12)),
+              ARIMA((0, 1, 1), seasonal_order=[0, 1, 1, 12], season_length=12)):
+        f.fit(y)
+        assert f.models_[0].model.seasonal_order == (0, 1, 1, 12)
+        pd.testing.assert_series_equal(f.predict(24), ours.predict(24), check_exact=True)
+        pd.testing.assert_frame_equal(f.predict_interval(24), ours.predict_interval(24),
+                                      check_exact=True)
+    reference = sarimax(y.to_numpy(), (0, 1, 1), seasonal_order=(0, 1, 1, 12))
+    np.testing.assert_allclose(ours.predict(24), reference.forecast(24), rtol=1e-6)
+    # statsmodels' spelling of no season
+    pd.testing.assert_series_equal(ARIMA((1, 1, 0), seasonal_order=(0, 0, 0, 0)).fit(y).predict(6),
+                                   ARIMA((1, 1, 0)).fit(y).predict(6), check_exact=True)
+
+
+def test_arima_refuses_a_season_length_that_conflicts_with_seasonal_order():
+    with pytest.raises(ValueError, match=r"season_length=4 conflicts with "
+                                         r"seasonal_order=\(0, 1, 1, 12\), whose s=12"):
+        ARIMA((0, 1, 1), seasonal_order=(0, 1, 1, 12), season_length=4).fit(load_airline())
 
 
 # -- update ----------------------------------------------------------------------------------
@@ -314,10 +486,20 @@ def test_bad_horizon_and_coverage():
     (ARIMA(order=(1, 1)), TypeError, "order"),
     (ARIMA(order=(1, -1, 0)), ValueError, r"order\[1\]"),
     (ARIMA(seasonal_order=(1, 0, 0)), ValueError, "season_length"),
+    (ARIMA(seasonal_order=(0, 1)), TypeError, "seasonal_order"),
+    (ARIMA(seasonal_order=(0, 1, 1, 12, 0)), TypeError, "seasonal_order"),
+    (ARIMA(seasonal_order=(0, -1, 1, 12)), ValueError, r"seasonal_order\[1\] must be >= 0"),
+    (ARIMA(seasonal_order=(0, 1, 1, -12)), ValueError, r"seasonal_order\[3\] must be >= 0"),
+    (ARIMA(seasonal_order=(0, 1, 1, 1.5)), TypeError, r"seasonal_order\[3\]"),
+    (ARIMA(seasonal_order=(0, 1, 1, 1)), ValueError, r"seasonal_order\[3\] \(s\) must be >= 2"),
+    (ARIMA(seasonal_order=(1, 0, 0, 0)), ValueError, r"seasonal_order\[3\] \(s\) must be >= 2"),
+    (ARIMA(seasonal_order=(0, 1, 1, 12), season_length=0), ValueError, "season_length"),
     (ARIMA(trend="x"), ValueError, "trend"),
     (AutoARIMA(max_p=-1), ValueError, "max_p"),
     (ETS(error="multiplicative"), ValueError, "error"),
-    (ETS(damped_trend=True), ValueError, "damped_trend"),
+    (ETS(trend=None, damped_trend=True), ValueError, "damped_trend"),
+    (ETS(damped_trend=None), TypeError, "damped_trend"),
+    (ETS(trend="multiplicative"), ValueError, "trend"),
     (ETS(seasonal="add"), ValueError, "season_length"),
     (Theta(season_length=0), ValueError, "season_length"),
 ])

@@ -18,7 +18,7 @@ from __future__ import annotations
 import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass
-from itertools import pairwise
+from itertools import pairwise, product
 from numbers import Integral
 
 import numpy as np
@@ -26,6 +26,7 @@ import pandas as pd
 from joblib import Parallel, delayed, effective_n_jobs
 from scipy.stats import norm
 from sklearn.base import clone
+from sklearn.utils.validation import check_is_fitted
 from statsmodels.tsa.exponential_smoothing.ets import ETSModel, ETSResultsWrapper
 from statsmodels.tsa.forecasting.theta import ThetaModel, ThetaModelResults
 from statsmodels.tsa.seasonal import STL
@@ -35,7 +36,7 @@ from threadpoolctl import threadpool_limits
 
 from .._validation import check_choice, check_int
 from .base import Forecaster, on_series
-from .panel import Panel
+from .panel import Panel, as_id_index
 
 __all__ = ["ARIMA", "AutoARIMA", "Drift", "ETS", "Mean", "Naive", "SeasonalNaive", "Theta"]
 
@@ -373,10 +374,13 @@ class ARIMA(_SARIMAX):
     ----------
     order : tuple of 3 ints
         (p, d, q): autoregressive order, differences, moving-average order.
-    seasonal_order : tuple of 3 ints
-        (P, D, Q) of the seasonal part, at lag ``season_length``.
-    season_length : int
-        m, the number of steps in a season; at least 2 when seasonal_order is not all zero.
+    seasonal_order : tuple of 3 or 4 ints
+        (P, D, Q) of the seasonal part, at lag ``season_length``; or statsmodels' spelling
+        (P, D, Q, s), s the season's length. ``ARIMA((0, 1, 1), (0, 1, 1), 12)`` and
+        ``ARIMA((0, 1, 1), seasonal_order=(0, 1, 1, 12))`` are the same model.
+    season_length : int or None
+        m, the number of steps in a season; at least 2 when (P, D, Q) is not all zero. None:
+        the s of a 4-tuple seasonal_order, else 1. Given beside a 4-tuple, it must equal s.
     trend : {None, "n", "c", "t", "ct"}
         Deterministic trend, as in SARIMAX: none, constant, linear, both. It applies to the
         differenced series: with d = 1, "c" is a drift.
@@ -390,7 +394,7 @@ class ARIMA(_SARIMAX):
     """
 
     def __init__(self, order: tuple[int, int, int] = (1, 0, 0),
-                 seasonal_order: tuple[int, int, int] = (0, 0, 0), season_length: int = 1,
+                 seasonal_order: tuple[int, ...] = (0, 0, 0), season_length: int | None = None,
                  trend: str | None = None, n_jobs: int | None = None):
         self.order = order
         self.seasonal_order = seasonal_order
@@ -400,17 +404,35 @@ class ARIMA(_SARIMAX):
 
     def _check_params(self):
         _check_order("order", self.order)
-        seasonal = _check_order("seasonal_order", self.seasonal_order)
-        m = check_int("season_length", self.season_length)
-        if any(seasonal) and m < 2:
-            raise ValueError(f"season_length must be >= 2 for a seasonal_order other than "
-                             f"(0, 0, 0), got {m}")
+        self._seasonal()
         if self.trend is not None:
             check_choice("trend", self.trend, {"n", "c", "t", "ct"})
 
+    def _seasonal(self) -> tuple[tuple[int, int, int], int]:
+        """(P, D, Q) and m, from either spelling of the seasonal part."""
+        value = self.seasonal_order
+        if not isinstance(value, (tuple, list)) or len(value) not in (3, 4):
+            raise TypeError(f"seasonal_order must be (P, D, Q), with season_length, or "
+                            f"statsmodels' (P, D, Q, s), of non-negative integers; got {value!r}")
+        seasonal = _check_order("seasonal_order", value[:3])
+        given = None if self.season_length is None else check_int("season_length",
+                                                                    self.season_length)
+        if len(value) == 3:
+            m, name = 1 if given is None else given, "season_length"
+        else:
+            m, name = check_int("seasonal_order[3]", value[3], minimum=0), "seasonal_order[3] (s)"
+            if given is not None and given != m:
+                raise ValueError(f"season_length={given} conflicts with seasonal_order={value!r}, "
+                                 f"whose s={m} is the season's length: give one of them, or "
+                                 f"both equal")
+        if any(seasonal) and m < 2:
+            raise ValueError(f"{name} must be >= 2 for a seasonal part (P, D, Q) other than "
+                             f"(0, 0, 0), got {m}")
+        return seasonal, m
+
     def _fit_one(self, y):
-        return _fit_sarimax(y, tuple(self.order), tuple(self.seasonal_order),
-                            self.season_length, self.trend)
+        seasonal, m = self._seasonal()
+        return _fit_sarimax(y, tuple(self.order), seasonal, m, self.trend)
 
 
 # the rule of R's forecast::nsdiffs (seasonal strength) and forecast::ndiffs (KPSS)
@@ -534,56 +556,98 @@ class AutoARIMA(_SARIMAX):
         return fits[best]
 
 
-def _fit_ets(y: np.ndarray, error, trend, damped_trend, seasonal, season_length: int):
-    """ETSModel fitted by maximum likelihood to the array y (statsmodels' defaults)."""
+_ETS_LETTERS = {None: "N", "add": "A", "mul": "M"}
+
+
+def _ets_spec(model: ETSModel) -> tuple:
+    """(error, trend, damped_trend, seasonal) of a statsmodels ETSModel."""
+    return model.error, model.trend, bool(model.damped_trend), model.seasonal
+
+
+def _ets_name(spec: tuple) -> str:
+    """A spec in R's and statsforecast's notation: "ETS(M,Ad,M)"."""
+    error, trend, damped, seasonal = spec
+    letters = _ETS_LETTERS
+    return f"ETS({letters[error]},{letters[trend]}{'d' if damped else ''},{letters[seasonal]})"
+
+
+def _ets_model(y: np.ndarray, spec: tuple, season_length: int) -> ETSModel:
+    error, trend, damped_trend, seasonal = spec
     # a Series (RangeIndex), not an array: statsmodels 0.15's ETS get_prediction reads the
     # index of its predictions and fails on arrays
-    model = ETSModel(pd.Series(y), error=error, trend=trend, damped_trend=damped_trend,
-                     seasonal=seasonal, seasonal_periods=season_length if seasonal else None)
+    return ETSModel(pd.Series(y), error=error, trend=trend, damped_trend=damped_trend,
+                    seasonal=seasonal, seasonal_periods=season_length if seasonal else None)
+
+
+def _fit_ets(y: np.ndarray, spec: tuple, season_length: int):
+    """ETSModel fitted by maximum likelihood to the array y (statsmodels' defaults)."""
     with _quiet():
-        return model.fit(disp=False)
+        return _ets_model(y, spec, season_length).fit(disp=False)
+
+
+def _is_auto(value) -> bool:
+    return isinstance(value, str) and value == "auto"
 
 
 class ETS(_PerSeries):
     """Exponential smoothing in state-space form (statsmodels' ETSModel), by maximum
-    likelihood; each component given, or chosen by AICc ("auto").
+    likelihood, with the error, trend and season chosen by AICc unless given: by default as
+    R's ``forecast::ets`` and statsforecast's ``AutoETS`` (model "ZZZ") choose them.
 
-    "auto" tries, for the error, "add" and "mul"; for the trend, none, "add" and "add" damped
-    (no multiplicative trend, as R's ``forecast::ets`` by default); for the season, none,
-    "add" and "mul" (only when ``season_length > 1`` and the series holds two full seasons).
-    Multiplicative parts are tried only on positive series, and additive errors with a
-    multiplicative season (infinite forecast variance) not at all; the model of smallest
-    AICc wins. Intervals are exact for the linear models (additive error, no multiplicative
-    part) and otherwise quantiles of 1000 simulated paths (with a fixed seed, so that they
-    repeat). `update` refits on the longer series.
+    "auto" (the default of each component) tries, for the error, "add" and "mul"; for the
+    trend, none, "add" and "add" damped (no multiplicative trend, as ``ets`` and AutoETS by
+    default); for the season, none, "add" and "mul" when ``season_length > 1`` and the series
+    holds two full seasons (otherwise none). Multiplicative parts are tried only on strictly
+    positive series, and additive errors with a multiplicative part (infinite forecast
+    variance: R's ``restrict=TRUE``) only when both are given. That is at most 15 models, each
+    fitted by statsmodels: 0.8 s for all 15 on the 144 monthly airline points (one core,
+    BLAS single-threaded as `_run_chunk` runs it). A component given restricts the search to it:
+    ``ETS(error="add", trend=None, seasonal=None)`` is simple exponential smoothing, and
+    ``ETS(12, trend="add", seasonal="mul")`` chooses only the error. The converged fit of
+    smallest AICc wins; candidates that fail or do not converge are skipped, and when no
+    converged one is left, the simplest that could be fitted (the first in the order above)
+    is kept. ``components_`` tells the model chosen for each series.
+
+    Intervals are exact for the linear models (additive error, no multiplicative part) and
+    otherwise quantiles of 1000 simulated paths (with a fixed seed, so that they repeat).
+    `update` conditions the chosen model on the new observations, keeping its components and
+    parameters (initial states included); fit again to choose again.
 
     Parameters
     ----------
     season_length : int
         m, the number of steps in a season; at least 2 for a seasonal component, which needs
         two full seasons of data.
-    error : {"add", "mul", "auto"}
-        Additive or multiplicative errors.
-    trend : {None, "add", "mul", "auto"}
-        No trend, additive or multiplicative trend.
-    damped_trend : bool
-        Whether the trend is damped (needs trend "add" or "mul").
-    seasonal : {None, "add", "mul", "auto"}
-        No season, additive or multiplicative season. Multiplicative parts need positive data.
+    error : {"auto", "add", "mul"}
+        Additive or multiplicative errors, or chosen.
+    trend : {"auto", None, "add", "mul"}
+        No trend, additive or multiplicative trend, or chosen (among none and "add").
+    damped_trend : {"auto", False, True}
+        Whether the trend is damped, or both tried where there is a trend (R's
+        ``damped=NULL``, AutoETS' ``damped=None``). True needs a trend, and with trend
+        "auto" tries damped trends only.
+    seasonal : {"auto", None, "add", "mul"}
+        No season, additive or multiplicative season, or chosen. Multiplicative parts need
+        strictly positive data.
     n_jobs : int or None
         {n_jobs}
 
     Attributes
     ----------
     models_ : list of ETSResults
-        Per series, the fitted statsmodels results; ``models_[k].model.short_name`` (e.g.
-        "MAdM") tells which model.
+        Per series, the fitted statsmodels results of the chosen model
+        (``models_[k].model.error``, ``.trend``, ``.damped_trend``, ``.seasonal``;
+        ``models_[k].aicc``).
+    components_ : pandas.Series
+        Per series (indexed by its id), the chosen model in R's and statsforecast's notation:
+        "ETS(error,trend,season)" with N for none, A additive, M multiplicative, Ad damped
+        (the airline series: "ETS(M,A,M)").
     """
 
     _model_types = (ETSResultsWrapper,)
 
-    def __init__(self, season_length: int = 1, error: str = "add", trend: str | None = None,
-                 damped_trend: bool = False, seasonal: str | None = None,
+    def __init__(self, season_length: int = 1, error: str = "auto", trend: str | None = "auto",
+                 damped_trend: bool | str = "auto", seasonal: str | None = "auto",
                  n_jobs: int | None = None):
         self.season_length = season_length
         self.error = error
@@ -592,47 +656,77 @@ class ETS(_PerSeries):
         self.seasonal = seasonal
         self.n_jobs = n_jobs
 
+    @property
+    def components_(self) -> pd.Series:
+        check_is_fitted(self, "panel_")
+        return pd.Series([_ets_name(_ets_spec(model.model)) for model in self.models_],
+                         index=as_id_index(self.panel_.ids), name="components")
+
     def _check_params(self):
         m = check_int("season_length", self.season_length)
         check_choice("error", self.error, {"add", "mul", "auto"})
         for name in ("trend", "seasonal"):
             if getattr(self, name) is not None:
                 check_choice(name, getattr(self, name), {"add", "mul", "auto"})
-        if not isinstance(self.damped_trend, (bool, np.bool_)):
-            raise TypeError(f"damped_trend must be True or False, got {self.damped_trend!r}")
-        if self.damped_trend and self.trend not in ("add", "mul"):
-            raise ValueError(f"damped_trend=True needs trend 'add' or 'mul', got "
-                             f"{self.trend!r}")
+        if not (_is_auto(self.damped_trend) or isinstance(self.damped_trend, (bool, np.bool_))):
+            raise TypeError(f"damped_trend must be True, False or 'auto', got "
+                            f"{self.damped_trend!r}")
+        if self.damped_trend is True and self.trend is None:  # np.True_ is True too
+            raise ValueError("damped_trend=True needs a trend ('add', 'mul' or 'auto'), got "
+                             "trend=None")
         if self.seasonal in ("add", "mul") and m < 2:
             raise ValueError(f"season_length must be >= 2 with a seasonal component, got {m}")
 
     def _fit_one(self, y):
         candidates = self._candidates(y)
-        if len(candidates) == 1:
-            return _fit_ets(y, *candidates[0], self.season_length)
-        fits = []
+        if len(candidates) == 1:  # all given: statsmodels' own error tells what is wrong
+            return _fit_ets(y, candidates[0], self.season_length)
+        best = fallback = first_error = None
         for spec in candidates:
             try:
-                fits.append(_fit_ets(y, *spec, self.season_length))
-            except (ValueError, np.linalg.LinAlgError):
+                fit = _fit_ets(y, spec, self.season_length)
+            except (ValueError, np.linalg.LinAlgError) as err:
+                first_error = first_error or err
                 continue
-        fits = [f for f in fits if np.isfinite(f.aicc)]
-        if not fits:
-            raise ValueError("no ETS model could be fitted")
-        return min(fits, key=lambda f: f.aicc)
+            if fallback is None:
+                fallback = fit
+            if fit.mle_retvals.get("converged", False) and np.isfinite(fit.aicc) \
+                    and (best is None or fit.aicc < best.aicc):
+                best = fit
+        if fallback is None:
+            raise ValueError(f"none of the {len(candidates)} ETS models could be fitted, the "
+                             f"simplest ({_ets_name(candidates[0])}) failing with: "
+                             f"{first_error}")
+        return fallback if best is None else best
 
     def _candidates(self, y: np.ndarray) -> list[tuple]:
-        """(error, trend, damped_trend, seasonal) of the models to try on y."""
-        multiplicative = ["add", "mul"] if np.all(y > 0) else ["add"]
-        seasonal_ok = self.season_length > 1 and y.size >= 2 * self.season_length
-        errors = multiplicative if self.error == "auto" else [self.error]
-        trends = [(None, False), ("add", False), ("add", True)] if self.trend == "auto" \
-            else [(self.trend, bool(self.damped_trend))]
-        seasonals = ([None, *multiplicative] if seasonal_ok else [None]) \
-            if self.seasonal == "auto" else [self.seasonal]
-        auto = "auto" in (self.error, self.seasonal)
-        return [(e, t, damped, s) for e in errors for t, damped in trends for s in seasonals
-                if not (auto and e == "add" and s == "mul")]
+        """(error, trend, damped_trend, seasonal) of the models to try on y, simplest first."""
+        positive = bool(np.all(y > 0))
+        signs = ["add", "mul"] if positive else ["add"]
+        errors = signs if _is_auto(self.error) else [self.error]
+        trends = [None, "add"] if _is_auto(self.trend) else [self.trend]
+        dampings = [False, True] if _is_auto(self.damped_trend) else [bool(self.damped_trend)]
+        if not _is_auto(self.seasonal):
+            seasonals = [self.seasonal]
+        elif self.season_length > 1 and y.size >= 2 * self.season_length:
+            seasonals = [None, *signs]
+        else:
+            seasonals = [None]
+
+        def allowed(error, trend, damped, seasonal):
+            if trend is None and damped:  # nothing to damp
+                return False
+            # additive errors with a multiplicative part only when both were given
+            return error == "mul" or not any(
+                part == "mul" and (_is_auto(self.error) or _is_auto(asked))
+                for part, asked in ((trend, self.trend), (seasonal, self.seasonal)))
+
+        specs = [spec for spec in product(errors, trends, dampings, seasonals)
+                 if allowed(*spec)]
+        if not specs:  # error="auto" and a multiplicative part given, on non-positive data
+            raise ValueError("the multiplicative trend or season given needs multiplicative "
+                             "errors when error='auto', and those need strictly positive data")
+        return specs
 
     def _forecast_one(self, model, horizon):
         return np.asarray(model.forecast(horizon))
@@ -643,6 +737,31 @@ class ETS(_PerSeries):
             prediction = model.get_prediction(start=n, end=n + horizon - 1,
                                               rng=np.random.default_rng(0))
         return np.stack([np.asarray(prediction.pred_int(alpha=1 - c)).T for c in coverages])
+
+    def _update_one(self, model, y, new):
+        # the initial states are among the parameters: smoothing the longer series from them
+        # retraces the fitted one and carries on (as statsmodels' fit ends, and tsrnn.load)
+        with _quiet():
+            return _ets_model(y, _ets_spec(model.model), self.season_length).smooth(
+                np.asarray(model.params))
+
+    def _check_state(self) -> None:
+        super()._check_state()
+        if "panel_" not in vars(self):
+            return
+        for k, (model, values) in enumerate(zip(self.models_, self.panel_.values,
+                                                strict=True)):
+            spec = _ets_spec(model.model)
+            if not np.array_equal(model.model.endog, values):
+                raise ValueError(f"models_[{k}] must be fitted to the series panel_.values[{k}]")
+            if spec[3] is not None and model.model.seasonal_periods != self.season_length:
+                raise ValueError(f"models_[{k}] has a season of {model.model.seasonal_periods} "
+                                 f"steps, not season_length={self.season_length}")
+            if spec not in self._candidates(values):
+                raise ValueError(f"models_[{k}] is {_ets_name(spec)}, which error="
+                                 f"{self.error!r}, trend={self.trend!r}, damped_trend="
+                                 f"{self.damped_trend!r} and seasonal={self.seasonal!r} do "
+                                 f"not allow on that series")
 
 
 class Theta(_PerSeries):
