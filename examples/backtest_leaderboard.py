@@ -24,7 +24,7 @@ def main():
         "lstm": RNNForecaster(horizon=12, season_length=12, max_iter=5 if TINY else 200,
                               random_state=0),
         "arima": ARIMA(order=(0, 1, 1), seasonal_order=(0, 1, 1), season_length=12),
-        "ets": ETS(season_length=12, error="auto", trend="auto", seasonal="auto"),
+        "ets": ETS(season_length=12),
         "theta": Theta(season_length=12),
         "snaive": SeasonalNaive(season_length=12),
     }

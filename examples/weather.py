@@ -61,7 +61,7 @@ def main():
         "lstm+calendar": lstm(calendar=["month"]),
         "lstm": lstm(),
         "arima": ARIMA(order=(0, 1, 1), seasonal_order=(0, 1, 1), season_length=12),
-        "ets": ETS(season_length=12, error="auto", trend="auto", seasonal="auto"),
+        "ets": ETS(season_length=12),
         "theta": Theta(season_length=12),
         "snaive": SeasonalNaive(season_length=12),
     }

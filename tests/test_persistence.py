@@ -206,7 +206,7 @@ BASELINES = {
     "mean": lambda: Mean(),
     "arima": lambda: ARIMA((0, 1, 1), (0, 1, 1), 12),
     "autoarima": lambda: AutoARIMA(12, max_p=1, max_q=1),
-    "ets-exact": lambda: ETS(12, trend="add", seasonal="add"),  # closed-form intervals
+    "ets-exact": lambda: ETS(12, error="add", trend="add", seasonal="add"),  # exact intervals
     "ets-simulated": lambda: ETS(12, error="mul", trend="add", damped_trend=True,
                                  seasonal="mul"),  # intervals from simulated paths
     "theta": lambda: Theta(12),
