@@ -451,6 +451,14 @@ def test_a_state_that_breaks_its_rules_is_refused_at_load(regressor, keys, value
     refuses(path, match)
 
 
+def test_a_file_saved_before_a_parameter_existed_loads_with_its_default(regressor):
+    path, expected = regressor
+    rewrite(path, meta=lambda info: info["state"]["state"].pop("quantiles"))
+    loaded = tsrnn.load(path)
+    assert loaded.quantiles == 0.5
+    np.testing.assert_array_equal(loaded.predict(sequences()), expected)
+
+
 def test_a_refused_state_is_named_by_its_path_in_the_model(regressor):
     path, _ = regressor
     rewrite(path, meta=_set(*NETWORK, "hidden_size", value=5))

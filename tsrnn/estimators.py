@@ -26,7 +26,7 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, vali
 
 from . import persistence
 from ._validation import check_numeric_array, check_parameter_names
-from .kernels import OPTIMIZERS
+from .kernels import OPTIMIZERS, Pinball
 from .network import DEVICES, NONLINEARITIES, Optimizer, RecurrentNetwork
 
 _SEED_SPACE = 2**31 - 1
@@ -59,6 +59,7 @@ class _RecurrentEstimator(BaseEstimator):
         "on_divergence": [StrOptions({"raise", "warn"})],
         "warm_start": ["boolean"],
         "loss": [str, None],  # the task's options are checked in fit
+        "quantiles": [Interval(Real, 0, 1, closed="neither"), tuple, list],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
         "dtype": [StrOptions({"float32", "float64"})],
@@ -72,6 +73,7 @@ class _RecurrentEstimator(BaseEstimator):
         num_layers: int = 1,
         *,
         loss: str | None = None,
+        quantiles: float | tuple = 0.5,
         dropout: float = 0.0,
         nonlinearity: str = "tanh",
         reset_after: bool = True,
@@ -99,6 +101,7 @@ class _RecurrentEstimator(BaseEstimator):
         self.hidden_size = hidden_size
         self.num_layers = num_layers
         self.loss = loss
+        self.quantiles = quantiles
         self.dropout = dropout
         self.nonlinearity = nonlinearity
         self.reset_after = reset_after
@@ -181,6 +184,29 @@ class _RecurrentEstimator(BaseEstimator):
         if self.loss is not None and self.loss not in self._losses:
             raise ValueError(f"loss must be one of {sorted(self._losses)} or None for "
                              f"{type(self).__name__}, got {self.loss!r}")
+        levels = self._quantile_levels()
+        if any(isinstance(q, bool) or not isinstance(q, Real) or not 0 < q < 1
+               for q in levels) or not levels or len(set(levels)) < len(levels):
+            raise ValueError("quantiles must be a number in (0, 1) or a sequence of distinct "
+                             f"ones, got {self.quantiles!r}")
+
+    def _quantile_levels(self) -> tuple:
+        """``quantiles`` as a tuple (of one for a single number)."""
+        return tuple(self.quantiles) if isinstance(self.quantiles, (tuple, list)) \
+            else (self.quantiles,)
+
+    @property
+    def _network_loss(self):
+        """The loss as `RecurrentNetwork` takes it: its name, or the pinball loss at each
+        output's quantile (outputs (target, quantile), quantiles varying fastest)."""
+        if self._loss == "quantile":
+            return Pinball(tuple(float(q) for q in self._quantile_levels()))
+        return self._loss
+
+    @property
+    def _n_quantiles(self) -> int:
+        """Network outputs per target: one per quantile with the quantile loss."""
+        return len(self._quantile_levels()) if self._loss == "quantile" else 1
 
     def _prepare_partial_fit(self, first: bool, **fit_params):
         if fit_params:
@@ -271,11 +297,11 @@ class _RecurrentEstimator(BaseEstimator):
         best_theta = net.theta.copy()
         progress = _Progress(self.verbose, max_epochs)
         # laid out (and, on a GPU, copied there) once for every epoch
-        data = net.training_data(X, y, loss=self._loss, sample_weight=weights)
+        data = net.training_data(X, y, loss=self._network_loss, sample_weight=weights)
         try:
             for _ in range(max_epochs):
                 loss = net.train_epoch(
-                    data, None, opt, loss=self._loss, batch_size=self.batch_size,
+                    data, None, opt, loss=self._network_loss, batch_size=self.batch_size,
                     shuffle=self.shuffle, seed=base_seed + self.n_iter_, dropout=self.dropout,
                     clip_norm=self.clip_norm,
                 )
@@ -388,16 +414,18 @@ class _RecurrentEstimator(BaseEstimator):
 
 class _Regressor(RegressorMixin, _RecurrentEstimator):
     _default_loss = "mse"
-    _losses = {"mse", "mae", "huber"}
+    _losses = {"mse", "mae", "huber", "quantile"}
 
     def _encode_targets(self, y, first_fit: bool, partial: bool) -> np.ndarray:
         y = check_numeric_array("y", y, np.ndim(y), np.dtype(self.dtype))
         if first_fit:
             self._y_ndim = y.ndim
-        y2 = y.reshape(-1, 1) if y.ndim == 1 else y
+        # with the quantile loss, every target once per quantile: the network's outputs
+        y2 = np.repeat(y.reshape(len(y), -1), self._n_quantiles, axis=1)
         if not first_fit and y2.shape[1] != self.network_.output_size:
-            raise ValueError(f"y has {y2.shape[1]} outputs, but {type(self).__name__} was "
-                             f"fitted with {self.network_.output_size}")
+            raise ValueError(f"y has {y2.shape[1] // self._n_quantiles} outputs, but "
+                             f"{type(self).__name__} was fitted with "
+                             f"{self.network_.output_size // self._n_quantiles}")
         # the kernels square the errors in the model's dtype: refuse what would overflow,
         # rather than report it as a diverged training
         limit = np.sqrt(np.finfo(self.dtype).max) / 2
@@ -416,21 +444,33 @@ class _Regressor(RegressorMixin, _RecurrentEstimator):
         if sample_weight is None or np.asarray(sample_weight).ndim != 2:
             return super()._check_weights(sample_weight, X, y_encoded)
         w = check_numeric_array("sample_weight", sample_weight, 2, np.dtype(self.dtype))
-        if w.shape != y_encoded.shape:
-            raise ValueError(f"sample_weight must have shape ({len(X)},) or "
-                             f"{y_encoded.shape} (one weight per target), got {w.shape}")
-        return w
+        targets = (len(X), y_encoded.shape[1] // self._n_quantiles)
+        if w.shape != targets:
+            raise ValueError(f"sample_weight must have shape ({len(X)},) or {targets} (one "
+                             f"weight per target), got {w.shape}")
+        return np.repeat(w, self._n_quantiles, axis=1)
 
     def _n_outputs(self) -> int:
         if self._y_ndim not in (1, 2):
             raise ValueError(f"_y_ndim must be 1 or 2, got {self._y_ndim!r}")
         # y of shape (n,) has one output; (n, k) any number, which the network says
-        return 1 if self._y_ndim == 1 else self.network_.output_size
+        if self._y_ndim == 1:
+            return self._n_quantiles
+        if self.network_.output_size % self._n_quantiles:
+            raise ValueError(f"network_.output_size ({self.network_.output_size}) is not a "
+                             f"multiple of the {self._n_quantiles} quantiles")
+        return self.network_.output_size
 
     def _validation_score(self, X, y, weights) -> float:
         # in float64: float32 squares of large targets would overflow to a NaN score
         y = y.astype(np.float64)
         y_hat = self.network_.forward(X).astype(np.float64)
+        if self._loss == "quantile":  # minus the mean pinball loss: higher is better
+            q = np.resize(np.asarray(self._quantile_levels(), dtype=np.float64), y.shape[1])
+            d = y - y_hat
+            return -float(np.average(np.maximum(q * d, (q - 1) * d),
+                                     weights=None if weights is None
+                                     else np.broadcast_to(weights.T, y.T.shape).T))
         if weights is None:
             return r2_score(y, y_hat)
         if weights.ndim == 1:
@@ -442,8 +482,14 @@ class _Regressor(RegressorMixin, _RecurrentEstimator):
         return float(np.mean(scores))
 
     def predict(self, X) -> np.ndarray:
-        """Predicted targets, of shape (n_samples,) or (n_samples, n_outputs) as y was."""
+        """Predicted targets, of shape (n_samples,) or (n_samples, n_outputs) as y was; with
+        ``loss="quantile"`` and a sequence of ``quantiles``, a last axis of one (sorted)
+        prediction per quantile."""
         out = self._forward(X)
+        if self._loss == "quantile" and isinstance(self.quantiles, (tuple, list)):
+            # sorted: a quantile below a lower one's prediction is no quantile (crossing)
+            out = np.sort(out.reshape(len(out), -1, self._n_quantiles), axis=2)
+            return out[:, 0] if self._y_ndim == 1 else out
         return out.ravel() if self._y_ndim == 1 else out
 
     def __sklearn_tags__(self):
@@ -587,7 +633,13 @@ _DOC = """
     num_layers : int, default=1
         Stacked recurrent layers.
     loss : str or None, default=None
-        Regressors: "mse" (the default), "mae" or "huber"; classifiers: "cross_entropy".
+        Regressors: "mse" (the default), "mae", "huber" or "quantile" (the pinball loss at
+        ``quantiles``); classifiers: "cross_entropy".
+    quantiles : float or sequence of floats in (0, 1), default=0.5
+        With ``loss="quantile"``, the quantiles of y to predict: a number gives predictions
+        of y's shape; a sequence one output per quantile on a last axis, (n_samples,
+        n_quantiles) or (n_samples, n_outputs, n_quantiles), sorted so that they never
+        cross. Ignored by the other losses.
     dropout : float in [0, 1), default=0
         Dropout between stacked layers, as PyTorch's ``dropout=`` (no effect with one layer).
     nonlinearity : {"tanh", "relu"}, default="tanh"

@@ -22,7 +22,8 @@ scalar), ``array`` (a member), ``object_array`` (an object array of scalars, in 
 state) and one tag per statsmodels result that the baselines keep: for those, what rebuilds
 them exactly (the data, the model's options, the fitted parameters), never their pickle.
 
-Loading creates only instances of the classes in `CLASSES` (by ``cls.__new__`` and their
+Parameters that a class gained after a file was written take their defaults. Loading
+creates only instances of the classes in `CLASSES` (by ``cls.__new__`` and their
 ``__setstate__``, as unpickling does but with nothing looked up by a name in the file), and
 statsmodels models re-filtered at the saved parameters. Each object then checks its own state
 (its ``_check_state()``: the parameters against the class's rules, the fitted attributes
@@ -35,6 +36,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import inspect
 import io
 import json
 import math
@@ -542,6 +544,9 @@ class _Reader:
         if type(state) is not dict:
             raise _Invalid(f"malformed: the state of a {name} is not a JSON object")
         state = {key: self.decode(value, f"{where}.{key}") for key, value in state.items()}
+        if hasattr(cls, "_get_param_names"):  # a model saved by an earlier tsrnn: the
+            defaults = inspect.signature(cls.__init__).parameters  # parameters added since
+            state = {**{p: defaults[p].default for p in cls._get_param_names()}, **state}
         obj = cls.__new__(cls)
         if hasattr(obj, "__setstate__"):  # as unpickling does (RecurrentNetwork's: the device)
             obj.__setstate__(state)
