@@ -168,6 +168,18 @@ def test_rnn_forecaster_round_trip_with_intervals_and_update(path):
     assert_same_frame(loaded.predict_interval(3), f.predict_interval(3))
 
 
+def test_rnn_forecaster_with_a_quantile_head_round_trip(path):
+    y = tsrnn.datasets.load_airline()
+    f = RNNForecaster(horizon=3, season_length=12, loss="quantile", quantiles=(0.2, 0.8),
+                      **TINY, n_models=1, random_state=0).fit(y)
+    loaded = round_trip(f, path)
+    assert_same_frame(loaded.predict_quantiles(3, quantiles=(0.2, 0.5, 0.8)),
+                      f.predict_quantiles(3, quantiles=(0.2, 0.5, 0.8)))
+    f.estimators_[0].quantiles = (0.2, 0.5, 0.7)  # not the forecaster's
+    f.save(path)
+    refuses(path, "estimators_ is not that")
+
+
 def test_rnn_forecaster_round_trip_with_exogenous_and_calendar(path):
     y, X = tsrnn.datasets.make_panel(n_series=3, length=48, exogenous=True, random_state=0)
     history = y.groupby("unique_id").head(45)

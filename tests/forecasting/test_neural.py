@@ -205,6 +205,36 @@ def test_quantiles_and_fed_back_intervals_cover_as_promised_on_a_panel():
     # the steps of one origin move together)
 
 
+def test_a_multi_quantile_head_covers_held_out_values():
+    """loss="quantile": the head's quantiles hold the held-out values as often as they
+    promise; its 0.5 is the point forecast; other quantiles and longer horizons come from
+    the conformal calibration."""
+    panel = make_panel(n_series=30, length=96, noise=0.1, random_state=3)
+    levels = (0.1, 0.25, 0.75, 0.9)  # 0.5 is added
+    below = []
+    for cut in (72, 78, 84):
+        f = tsrnn.RNNForecaster(horizon=12, season_length=12, loss="quantile",
+                                quantiles=levels, n_models=2, max_iter=100, random_state=0)
+        f.fit(panel.groupby("unique_id").head(cut))
+        assert f.estimators_[0].network_.output_size == 12 * 5
+        actual = panel.groupby("unique_id").nth(list(range(cut, cut + 12)))["y"].to_numpy()
+        out = f.predict_quantiles(12, quantiles=(*levels, 0.5))
+        np.testing.assert_array_equal(out["q0.5"], f.predict(12)["yhat"])
+        below.append([actual <= out[f"q{q:g}"].to_numpy() for q in (0.1, 0.25, 0.5, 0.75, 0.9)])
+    below = np.concatenate(below, axis=1).mean(axis=1)
+    # measured: 0.118, 0.297, 0.540, 0.756, 0.895
+    np.testing.assert_allclose(below, [0.1, 0.25, 0.5, 0.75, 0.9], atol=0.06)
+    conformal = f.predict_interval(12, coverage=0.9)
+    np.testing.assert_array_equal(f.predict_quantiles(12, quantiles=0.95)["q0.95"],
+                                  conformal["upper"])
+    longer = f.predict_quantiles(13, quantiles=levels)
+    np.testing.assert_array_equal(longer["q0.9"], f.predict_interval(13, coverage=0.8)["upper"])
+    with pytest.raises(ValueError, match="difference"):
+        tsrnn.RNNForecaster(loss="quantile", difference=True).fit(load_airline())
+    with pytest.raises(ValueError, match="quantiles must be"):
+        tsrnn.RNNForecaster(loss="quantile", quantiles=(0.5, 2.0)).fit(load_airline())
+
+
 def test_a_calibration_kept_as_one_array_loads_as_the_horizon_s():
     """Files saved before intervals beyond the horizon hold one array (or None)."""
     state = dict(vars(tsrnn.RNNForecaster(horizon=3)), calibration_=np.ones((4, 3)))

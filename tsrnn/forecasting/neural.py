@@ -56,12 +56,12 @@ from statsmodels.tsa.stattools import acf
 from .._validation import check_attributes
 from ..estimators import GRURegressor, LSTMRegressor, RNNRegressor
 from ..network import train_concurrently
-from .base import Forecaster
+from .base import Forecaster, check_quantiles
 from .panel import Panel
 
 ESTIMATORS = {"lstm": LSTMRegressor, "gru": GRURegressor, "rnn": RNNRegressor}
 STRATEGIES = ("direct", "recursive")
-LOSSES = ("mae", "mse", "huber")
+LOSSES = ("mae", "mse", "huber", "quantile")
 # early_stopping="auto" holds out the latest 10% of the windows from this many windows on
 EARLY_STOPPING_MIN_WINDOWS = 1000
 # calendar feature -> length of its cycle
@@ -130,10 +130,17 @@ class RNNForecaster(Forecaster):
     hidden_size, num_layers, learning_rate, batch_size, max_iter, dropout
         Passed to the estimator (see `tsrnn.LSTMRegressor`); the step size defaults to 1e-2
         here (1e-3 in the estimators): normalised windows train well with it.
-    loss : {"mae", "mse", "huber"}, default="mae"
+    loss : {"mae", "mse", "huber", "quantile"}, default="mae"
         Training loss on the normalised windows. MAE is what MASE, the usual score of
         forecasts, measures (measured on tourism quarterly, one network: MASE 1.66 with
-        "mae", 1.73 with "mse", 1.74 with "huber").
+        "mae", 1.73 with "mse", 1.74 with "huber"). "quantile": a multi-quantile head, one
+        output per step and quantile of ``quantiles`` (and 0.5, the point forecast), trained
+        with the pinball loss (neuralforecast's MQLoss); `predict_quantiles` then reads
+        them, sorted so that they never cross, for up to the network's steps, and the
+        conformal calibration serves other quantiles and longer horizons. Not with
+        ``difference`` (a sum of quantiles is no quantile of the sum).
+    quantiles : sequence of float in (0, 1), default=(0.1, 0.5, 0.9)
+        The head's quantiles with ``loss="quantile"``; ignored otherwise.
     early_stopping : bool or "auto", default="auto"
         Hold out the latest 10% of the windows (by the date of their first target) and keep
         the weights that forecast them best. "auto": when there are at least 1000 windows; on
@@ -210,6 +217,7 @@ class RNNForecaster(Forecaster):
         max_iter: int = 200,
         dropout: float = 0.0,
         loss: str = "mae",
+        quantiles: Sequence[float] = (0.1, 0.5, 0.9),
         early_stopping: bool | str = "auto",
         n_models: int = 5,
         random_state=None,
@@ -235,6 +243,7 @@ class RNNForecaster(Forecaster):
         self.max_iter = max_iter
         self.dropout = dropout
         self.loss = loss
+        self.quantiles = quantiles
         self.early_stopping = early_stopping
         self.n_models = n_models
         self.random_state = random_state
@@ -261,6 +270,11 @@ class RNNForecaster(Forecaster):
                                  f"{getattr(self, name)!r}")
         if self.loss not in LOSSES:
             raise ValueError(f"loss must be one of {list(LOSSES)}, got {self.loss!r}")
+        if self.loss == "quantile":
+            check_quantiles(self.quantiles)
+            if self.difference:
+                raise ValueError("loss='quantile' cannot model differences (difference=True):"
+                                 " a sum of quantiles is no quantile of the sum")
         if self.early_stopping not in (True, False, "auto"):
             raise ValueError(f"early_stopping must be True, False or 'auto', got "
                              f"{self.early_stopping!r}")
@@ -333,8 +347,9 @@ class RNNForecaster(Forecaster):
                     type(e) is ESTIMATORS[self.cell] and "network_" in vars(e) and
                     (e.hidden_size, e.num_layers, e.dtype) ==
                     (self.hidden_size, self.num_layers, self.dtype) and
-                    (e.n_timesteps_, e.n_channels_, e.network_.output_size) ==
-                    (lags + self.extend_, 2 + width + (self.extend_ > 0), steps)
+                    (e.n_timesteps_, e.n_channels_, e.network_.output_size, e.quantiles) ==
+                    (lags + self.extend_, 2 + width + (self.extend_ > 0),
+                     steps * len(np.atleast_1d(self._levels)), self._levels)
                     for e, lags in zip(self.estimators_, self.lags_, strict=True)),
             "calibration_": lambda: type(self.calibration_) is dict and all(
                 type(k) is int and k >= self.horizon and k % self.horizon == 0 and
@@ -439,6 +454,14 @@ class RNNForecaster(Forecaster):
             mean, scale = _moments(panel.static)
             self.static_ = (panel.static - mean) / scale
 
+    @property
+    def _levels(self) -> float | tuple:
+        """The estimators' quantiles: the head's, with 0.5 (the point forecast), sorted, for
+        ``loss="quantile"``; 0.5 (unused) for the other losses."""
+        if self.loss != "quantile":
+            return 0.5
+        return tuple(sorted(set(check_quantiles(self.quantiles)) | {0.5}))
+
     def _train(self, series: list[np.ndarray], panel: Panel) -> list:
         """Steps 2 to 5: for each input length, the windows of all series, normalised, with
         their features, the latest of each series last (early stopping holds those out); the
@@ -452,7 +475,8 @@ class RNNForecaster(Forecaster):
         jobs = []
         for seed, lags in zip(seeds, self.lags_, strict=True):
             model = ESTIMATORS[self.cell](
-                loss=self.loss, hidden_size=self.hidden_size, num_layers=self.num_layers,
+                loss=self.loss, quantiles=self._levels, hidden_size=self.hidden_size,
+                num_layers=self.num_layers,
                 learning_rate=self.learning_rate, batch_size=self.batch_size,
                 max_iter=self.max_iter, dropout=self.dropout,
                 early_stopping=self.early_stopping_, random_state=int(seed),
@@ -583,11 +607,12 @@ class RNNForecaster(Forecaster):
                 for k, (f, s) in enumerate(zip(forecasts, series, strict=True))]
 
     def _forecast(self, estimators: list, panel: Panel, series: list[np.ndarray],
-                  horizon: int) -> list[np.ndarray]:
+                  horizon: int, quantile: float = 0.5) -> list[np.ndarray]:
         """Step 6 in the deseasonalised space, from the end of each of ``series`` (the
         panel's, or their beginnings): normalise the last window, predict, undo; beyond the
         network's outputs, the forecasts are fed back as inputs. Series too short for the
-        network (`fallback_`) get their last value."""
+        network (`fallback_`) get their last value. With ``loss="quantile"``, the outputs
+        of the head's ``quantile`` (one of `_levels`)."""
         if list(panel.exogenous_names or []) != self.exogenous_names_:
             raise ValueError(f"X must hold the variables fitted on: {self.exogenous_names_}")
         histories = list(series)
@@ -607,8 +632,10 @@ class RNNForecaster(Forecaster):
                     inputs[lags] = level, self._network_input(panel, ready, windows, level,
                                                               stops)
                 level, x = inputs[lags]
-                out = _denormalise(estimator.predict(x).reshape(len(ready), -1), level,
-                                   scale[ready])
+                out = estimator.predict(x)  # (ready, steps), or (ready, steps, quantiles)
+                if self.loss == "quantile":
+                    out = out[..., self._levels.index(quantile)]
+                out = _denormalise(out.reshape(len(ready), -1), level, scale[ready])
                 path = np.repeat(last[:, None], self.steps_, axis=1)  # fallback_: naive
                 path[ready] = last[ready, None] + np.cumsum(out, axis=1) if self.difference \
                     else out
@@ -650,6 +677,19 @@ class RNNForecaster(Forecaster):
             q = quantiles * self.scale_[k]
             bounds.append(self._to_values(k, np.stack([f - q, f + q], axis=1), s.size))
         return bounds
+
+    def _predict_quantiles(self, panel: Panel, horizon: int,
+                           quantiles: list[float]) -> list[np.ndarray]:
+        """The head's quantiles with ``loss="quantile"`` (up to the network's steps, the
+        quantiles it was trained for); otherwise from the conformal intervals."""
+        if self.loss != "quantile" or horizon > self.steps_ or \
+                not set(quantiles) <= set(self._levels):
+            return super()._predict_quantiles(panel, horizon, quantiles)
+        series = self._deseasonalised(panel.values)
+        paths = [self._forecast(self.estimators_, panel, series, horizon, quantile=q)
+                 for q in quantiles]
+        return [self._to_values(k, np.stack([p[k] for p in paths]), s.size)
+                for k, s in enumerate(series)]
 
     def _calibration_residuals(self, steps: int) -> np.ndarray:
         """|actual - forecast| / scale, (origins, steps), for the last origins of every
