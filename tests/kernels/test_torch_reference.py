@@ -1,4 +1,7 @@
-"""Forward, loss and every gradient against PyTorch (CPU) on random shapes.
+"""Forward, loss and every gradient against PyTorch (CPU) on random shapes, plain stacks
+through `to_torch` and dilated / residual stacks through a reference built here from PyTorch's
+one-layer modules (a layer of dilation d is the undilated layer run over the d interleaved
+subsequences, each from the initial state; a shortcut is an addition).
 
 Tolerances, as relative error ||a - b|| / ||b|| per array: 1e-9 in float64, 1e-4 in float32,
 where ||b|| is floored at 1e-3 times the norm of all the gradients together, or 1e-3 if that
@@ -38,9 +41,55 @@ shapes = st.fixed_dictionaries({
 })
 
 
-def _compare(cell, options, shape, dtype, loss, with_state=False):
+def _dilated_layer(layer, x, state, d):
+    """A one-layer torch module over x (B, T, F) with dilation d: the d interleaved
+    subsequences (steps j, j + d, ...) as a batch of B * d rows (row b * d + j), each starting
+    from row b's initial state; state: h0 (1, B, H), or (h0, c0) for an LSTM."""
+    B, T, F = x.shape
+    n = -(-T // d)
+    padded = torch.cat([x, x.new_zeros((B, n * d - T, F))], dim=1)  # past T: read by no one
+    xs = padded.reshape(B, n, d, F).transpose(1, 2).reshape(B * d, n, F)
+    if isinstance(state, tuple):
+        state = tuple(s.repeat_interleave(d, dim=1) for s in state)
+    else:
+        state = state.repeat_interleave(d, dim=1)
+    out, _ = layer(xs, state)
+    H = out.shape[2]
+    return out.reshape(B, d, n, H).transpose(1, 2).reshape(B, n * d, H)[:, :T]
+
+
+def torch_reference(net, x, h0, c0):
+    """``net``'s forward in PyTorch, one module per layer: (yhat, its parameters by tsrnn's
+    names). x: tensor (B, T, I); h0, c0: tensors (L, B, H) (c0 for the LSTM alone)."""
+    module = {"rnn": torch.nn.RNN, "lstm": torch.nn.LSTM, "gru": torch.nn.GRU}[net.cell]
+    options = {"nonlinearity": net.nonlinearity} if net.cell == "rnn" else {}
+    dtype = getattr(torch, net.dtype.name)
+    params = net.params
+    named = {}
+    u = x
+    for k, d in enumerate(net.dilations):
+        layer = module(u.shape[2], net.hidden_size, batch_first=True, dtype=dtype, **options)
+        with torch.no_grad():
+            for name, tensor in layer.named_parameters():
+                tensor.copy_(torch.from_numpy(params[name.replace("_l0", f"_l{k}")].copy()))
+        named.update({name.replace("_l0", f"_l{k}"): tensor
+                      for name, tensor in layer.named_parameters()})
+        state = h0[k: k + 1] if c0 is None else (h0[k: k + 1], c0[k: k + 1])
+        h = _dilated_layer(layer, u, state, d)
+        u = h + u if net.residual and k > 0 else h
+    head = torch.nn.Linear(net.hidden_size, net.output_size, dtype=dtype)
+    with torch.no_grad():
+        head.weight.copy_(torch.from_numpy(params["head.weight"].copy()))
+        head.bias.copy_(torch.from_numpy(params["head.bias"].copy()))
+    named["head.weight"], named["head.bias"] = head.weight, head.bias
+    return head(u[:, -1]), named
+
+
+def _compare(cell, options, shape, dtype, loss, with_state=False, stack=None):
+    """tsrnn against PyTorch; stack: the network's dilations and residual, whose reference is
+    `torch_reference` (None: a plain stack, through `to_torch`)."""
     net = make_network(
-        cell, options,
+        cell, {**options, **(stack or {})},
         input_size=shape["input_size"], hidden_size=shape["hidden_size"],
         num_layers=shape["num_layers"], output_size=shape["output_size"], dtype=dtype,
         random_state=shape["seed"],
@@ -59,15 +108,23 @@ def _compare(cell, options, shape, dtype, loss, with_state=False):
     value, grads = net.loss_and_grad(x, y, loss=loss, h0=h0, c0=c0)
     yhat = net.forward(x, h0=h0, c0=c0)
 
-    rnn, head = to_torch(net)
     x_t = torch.from_numpy(x)
     state = None
     if with_state:
         h0_t = torch.from_numpy(h0).requires_grad_()
         c0_t = torch.from_numpy(c0).requires_grad_() if cell == "lstm" else None
         state = (h0_t, c0_t) if cell == "lstm" else h0_t
-    out_t, _ = rnn(x_t, state)
-    yhat_t = head(out_t[:, -1])
+    if stack is None:
+        rnn, head = to_torch(net)
+        out_t, _ = rnn(x_t, state)
+        yhat_t = head(out_t[:, -1])
+        expected = dict(rnn.named_parameters())
+        expected["head.weight"], expected["head.bias"] = head.weight, head.bias
+    else:
+        zeros = torch.zeros(state_shape, dtype=x_t.dtype)
+        yhat_t, expected = torch_reference(
+            net, x_t, h0_t if with_state else zeros,
+            (c0_t if with_state else zeros) if cell == "lstm" else None)
     loss_t = TORCH_LOSSES[loss](yhat_t, torch.from_numpy(y))
     loss_t.backward()
 
@@ -75,8 +132,6 @@ def _compare(cell, options, shape, dtype, loss, with_state=False):
     assert yhat.dtype == np.dtype(dtype)
     assert relative_error(yhat, yhat_t.detach().numpy()) <= tol
     assert abs(value - loss_t.item()) <= tol * max(abs(loss_t.item()), 1e-30)
-    expected = dict(rnn.named_parameters())
-    expected["head.weight"], expected["head.bias"] = head.weight, head.bias
     assert grads.keys() >= expected.keys()
     total = np.sqrt(sum(np.sum(p.grad.numpy() ** 2) for p in expected.values()))
     floor = 1e-3 * max(total, 1.0)
@@ -109,3 +164,46 @@ def test_matches_torch_on_random_shapes(cell, options, dtype, shape, loss):
 def test_matches_torch_on_edge_shapes_with_initial_states(cell, options, dtype, edge):
     shape = dict(edge, output_size=2, seed=3)
     _compare(cell, options, shape, dtype, "mse", with_state=True)
+
+
+# -- dilated and residual stacks -------------------------------------------------------------
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("cell,options", TORCH_CONFIGS, ids=TORCH_IDS)
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(shape=shapes, loss=st.sampled_from(sorted(TORCH_LOSSES)), with_state=st.booleans(),
+       # past the sequence's length too (time <= 6): every step then reads the initial state
+       dilations=st.tuples(*[st.integers(1, 7)] * 3), residual=st.booleans())
+def test_dilated_residual_stacks_match_torch(cell, options, dtype, shape, loss, with_state,
+                                             dilations, residual):
+    stack = {"dilations": dilations[: shape["num_layers"]], "residual": residual}
+    _compare(cell, options, shape, dtype, loss, with_state=with_state, stack=stack)
+
+
+@pytest.mark.parametrize("cell,options", TORCH_CONFIGS, ids=TORCH_IDS)
+@pytest.mark.parametrize("stack", [
+    {"dilations": (1, 2, 4), "residual": True},
+    {"dilations": (3, 1, 5), "residual": False},
+    {"dilations": (1, 1, 1), "residual": True},
+])
+def test_dilated_residual_stacks_match_torch_with_parallel_slices(cell, options, stack):
+    """A batch large enough to run as parallel slices, a sequence longer than any dilation."""
+    shape = {"batch": 70, "time": 11, "input_size": 2, "hidden_size": 4, "num_layers": 3,
+             "output_size": 2, "seed": 5}
+    _compare(cell, options, shape, "float64", "mse", with_state=True, stack=stack)
+
+
+def test_the_reference_interleaves_as_the_definition_says():
+    """`_dilated_layer` against the recurrence written out step by step: h_t from h_{t-d}."""
+    torch.manual_seed(0)
+    layer = torch.nn.RNN(2, 3, batch_first=True, dtype=torch.float64)
+    x = torch.randn(2, 7, 2, dtype=torch.float64)
+    h0 = torch.randn(1, 2, 3, dtype=torch.float64)
+    d = 3
+    hs = []
+    for t in range(7):
+        prev = hs[t - d] if t >= d else h0[0]
+        hs.append(torch.tanh(x[:, t] @ layer.weight_ih_l0.T + layer.bias_ih_l0
+                             + prev @ layer.weight_hh_l0.T + layer.bias_hh_l0))
+    expected = torch.stack(hs, dim=1)
+    assert torch.allclose(_dilated_layer(layer, x, h0, d), expected, rtol=0, atol=1e-14)
