@@ -19,6 +19,7 @@ from threadpoolctl import ThreadpoolController
 from . import kernels, persistence
 from ._validation import (
     check_choice,
+    check_dilations,
     check_float,
     check_float_dtype,
     check_int,
@@ -261,7 +262,7 @@ class RecurrentNetwork:
         if not isinstance(reset_after, (bool, np.bool_)):
             raise TypeError(f"reset_after must be True or False, got {reset_after!r}")
         self.reset_after = bool(reset_after)
-        self.dilations = _check_dilations(dilations, self.num_layers)
+        self.dilations = check_dilations(dilations, self.num_layers)
         self._dilations = np.array(self.dilations, dtype=np.int64)
         if not isinstance(residual, (bool, np.bool_)):
             raise TypeError(f"residual must be True or False, got {residual!r}")
@@ -516,14 +517,6 @@ class RecurrentNetwork:
         check_choice("nonlinearity", self.nonlinearity, NONLINEARITIES)
         if type(self.reset_after) is not bool:
             raise TypeError(f"reset_after must be True or False, got {self.reset_after!r}")
-        if type(self.dilations) is not tuple:
-            raise TypeError(f"dilations must be a tuple, got {self.dilations!r}")
-        _check_dilations(self.dilations, sizes[2])
-        if not (type(self._dilations) is np.ndarray and self._dilations.dtype == np.int64
-                and np.array_equal(self._dilations, self.dilations)):
-            raise ValueError("_dilations must be the dilations as an int64 array")
-        if type(self.residual) is not bool:
-            raise TypeError(f"residual must be True or False, got {self.residual!r}")
         dtype = check_float_dtype("dtype", self.dtype)
         check_choice("device", self.device, ("cpu", "cuda"))
         layout = _param_layout(kernels.n_gates(self._cell()), *sizes)
@@ -538,6 +531,14 @@ class RecurrentNetwork:
         if list(self._layout) != layout or not np.array_equal(
                 self._offsets, [start for _, start, _ in layout]):
             raise ValueError("_layout and _offsets must be those of the network's sizes")
+        if type(self.dilations) is not tuple:
+            raise TypeError(f"dilations must be a tuple, got {self.dilations!r}")
+        check_dilations(self.dilations, sizes[2])
+        if not (type(self._dilations) is np.ndarray and self._dilations.dtype == np.int64
+                and np.array_equal(self._dilations, self.dilations)):
+            raise ValueError("_dilations must be the dilations as an int64 array")
+        if type(self.residual) is not bool:
+            raise TypeError(f"residual must be True or False, got {self.residual!r}")
         if not np.isfinite(theta).all():
             raise ValueError("theta holds NaN or infinite weights")
 
@@ -600,22 +601,6 @@ class RecurrentNetwork:
         return (f"RecurrentNetwork(cell={self.cell!r}, input_size={self.input_size}, "
                 f"hidden_size={self.hidden_size}, num_layers={self.num_layers}, "
                 f"output_size={self.output_size}{options}, dtype={self.dtype.name!r})")
-
-
-def _check_dilations(dilations, num_layers: int) -> tuple[int, ...]:
-    """``dilations`` as a tuple of num_layers ints >= 1 (None: all 1), or a ValueError or
-    TypeError naming what is wrong."""
-    if dilations is None:
-        return (1,) * num_layers
-    if isinstance(dilations, (str, bytes)) or not hasattr(dilations, "__len__"):
-        raise TypeError(f"dilations must be a tuple of one int per layer, got {dilations!r}")
-    if len(dilations) != num_layers:
-        raise ValueError(f"dilations must hold one int per layer: num_layers={num_layers}, "
-                         f"got {len(dilations)} in {tuple(dilations)!r}")
-    # bounded so that each fits the kernels' int64 (past the sequence's length, any
-    # dilation reads the initial state at every step, as the length itself does)
-    return tuple(check_int(f"dilations[{k}]", d, maximum=2**31)
-                 for k, d in enumerate(dilations))
 
 
 def _sample_weights(sample_weight, n: int, outputs: int, dtype: np.dtype) -> np.ndarray:

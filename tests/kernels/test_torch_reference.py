@@ -15,7 +15,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests._helpers import TORCH_CONFIGS, TORCH_IDS, make_network, relative_error
+from tests._helpers import (
+    TORCH_CONFIGS,
+    TORCH_IDS,
+    dilated_layer,
+    make_network,
+    relative_error,
+    torch_reference,
+)
 
 torch = pytest.importorskip("torch")
 from tsrnn.interop import to_torch  # noqa: E402  (needs torch)
@@ -39,50 +46,6 @@ shapes = st.fixed_dictionaries({
     "output_size": st.integers(1, 3),
     "seed": st.integers(0, 2**16),
 })
-
-
-def _dilated_layer(layer, x, state, d):
-    """A one-layer torch module over x (B, T, F) with dilation d: the d interleaved
-    subsequences (steps j, j + d, ...) as a batch of B * d rows (row b * d + j), each starting
-    from row b's initial state; state: h0 (1, B, H), or (h0, c0) for an LSTM."""
-    B, T, F = x.shape
-    n = -(-T // d)
-    padded = torch.cat([x, x.new_zeros((B, n * d - T, F))], dim=1)  # past T: read by no one
-    xs = padded.reshape(B, n, d, F).transpose(1, 2).reshape(B * d, n, F)
-    if isinstance(state, tuple):
-        state = tuple(s.repeat_interleave(d, dim=1) for s in state)
-    else:
-        state = state.repeat_interleave(d, dim=1)
-    out, _ = layer(xs, state)
-    H = out.shape[2]
-    return out.reshape(B, d, n, H).transpose(1, 2).reshape(B, n * d, H)[:, :T]
-
-
-def torch_reference(net, x, h0, c0):
-    """``net``'s forward in PyTorch, one module per layer: (yhat, its parameters by tsrnn's
-    names). x: tensor (B, T, I); h0, c0: tensors (L, B, H) (c0 for the LSTM alone)."""
-    module = {"rnn": torch.nn.RNN, "lstm": torch.nn.LSTM, "gru": torch.nn.GRU}[net.cell]
-    options = {"nonlinearity": net.nonlinearity} if net.cell == "rnn" else {}
-    dtype = getattr(torch, net.dtype.name)
-    params = net.params
-    named = {}
-    u = x
-    for k, d in enumerate(net.dilations):
-        layer = module(u.shape[2], net.hidden_size, batch_first=True, dtype=dtype, **options)
-        with torch.no_grad():
-            for name, tensor in layer.named_parameters():
-                tensor.copy_(torch.from_numpy(params[name.replace("_l0", f"_l{k}")].copy()))
-        named.update({name.replace("_l0", f"_l{k}"): tensor
-                      for name, tensor in layer.named_parameters()})
-        state = h0[k: k + 1] if c0 is None else (h0[k: k + 1], c0[k: k + 1])
-        h = _dilated_layer(layer, u, state, d)
-        u = h + u if net.residual and k > 0 else h
-    head = torch.nn.Linear(net.hidden_size, net.output_size, dtype=dtype)
-    with torch.no_grad():
-        head.weight.copy_(torch.from_numpy(params["head.weight"].copy()))
-        head.bias.copy_(torch.from_numpy(params["head.bias"].copy()))
-    named["head.weight"], named["head.bias"] = head.weight, head.bias
-    return head(u[:, -1]), named
 
 
 def _compare(cell, options, shape, dtype, loss, with_state=False, stack=None):
@@ -194,7 +157,7 @@ def test_dilated_residual_stacks_match_torch_with_parallel_slices(cell, options,
 
 
 def test_the_reference_interleaves_as_the_definition_says():
-    """`_dilated_layer` against the recurrence written out step by step: h_t from h_{t-d}."""
+    """`dilated_layer` against the recurrence written out step by step: h_t from h_{t-d}."""
     torch.manual_seed(0)
     layer = torch.nn.RNN(2, 3, batch_first=True, dtype=torch.float64)
     x = torch.randn(2, 7, 2, dtype=torch.float64)
@@ -206,4 +169,4 @@ def test_the_reference_interleaves_as_the_definition_says():
         hs.append(torch.tanh(x[:, t] @ layer.weight_ih_l0.T + layer.bias_ih_l0
                              + prev @ layer.weight_hh_l0.T + layer.bias_hh_l0))
     expected = torch.stack(hs, dim=1)
-    assert torch.allclose(_dilated_layer(layer, x, h0, d), expected, rtol=0, atol=1e-14)
+    assert torch.allclose(dilated_layer(layer, x, h0, d), expected, rtol=0, atol=1e-14)
