@@ -1,5 +1,5 @@
-"""Shared by the tests: every cell with each of its options, the error measure, and model
-files written by hand."""
+"""Shared by the tests: every cell with each of its options, the error measure, model files
+written by hand, and a PyTorch reference of dilated and residual stacks."""
 
 import hashlib
 import io
@@ -39,6 +39,57 @@ def relative_error(actual, expected, floor=0.0):
     expected = np.asarray(expected, dtype=np.float64)
     scale = max(np.linalg.norm(expected), floor, np.finfo(np.float64).tiny)
     return np.linalg.norm(actual - expected) / scale
+
+
+def dilated_layer(layer, x, state, d):
+    """A one-layer torch module (batch_first) over x (B, T, F) with dilation d: the d
+    interleaved subsequences (steps j, j + d, ...) as a batch of B * d rows (row b * d + j),
+    each starting from row b's initial state; state: h0 (1, B, H), or (h0, c0) for an LSTM."""
+    import torch
+
+    B, T, F = x.shape
+    n = -(-T // d)
+    padded = torch.cat([x, x.new_zeros((B, n * d - T, F))], dim=1)  # past T: read by no one
+    xs = padded.reshape(B, n, d, F).transpose(1, 2).reshape(B * d, n, F)
+    if isinstance(state, tuple):
+        state = tuple(s.repeat_interleave(d, dim=1) for s in state)
+    else:
+        state = state.repeat_interleave(d, dim=1)
+    out, _ = layer(xs, state)
+    H = out.shape[2]
+    return out.reshape(B, d, n, H).transpose(1, 2).reshape(B, n * d, H)[:, :T]
+
+
+def torch_reference(net, x, h0, c0, masks=None):
+    """``net``'s forward in PyTorch, one module per layer (`dilated_layer`), a shortcut an
+    addition: (yhat, the parameters by tsrnn's names). x: tensor (B, T, I); h0, c0: tensors
+    (L, B, H) (c0 for the LSTM alone); masks: dropout masks (L - 1, B, T, H), or None."""
+    import torch
+
+    module = {"rnn": torch.nn.RNN, "lstm": torch.nn.LSTM, "gru": torch.nn.GRU}[net.cell]
+    options = {"nonlinearity": net.nonlinearity} if net.cell == "rnn" else {}
+    dtype = getattr(torch, net.dtype.name)
+    params = net.params
+    named = {}
+    u = x  # what layer k reads
+    for k, d in enumerate(net.dilations):
+        if k > 0 and masks is not None:
+            u = u * masks[k - 1]
+        layer = module(u.shape[2], net.hidden_size, batch_first=True, dtype=dtype, **options)
+        with torch.no_grad():
+            for name, tensor in layer.named_parameters():
+                tensor.copy_(torch.from_numpy(params[name.replace("_l0", f"_l{k}")].copy()))
+        named.update({name.replace("_l0", f"_l{k}"): tensor
+                      for name, tensor in layer.named_parameters()})
+        state = h0[k: k + 1] if c0 is None else (h0[k: k + 1], c0[k: k + 1])
+        h = dilated_layer(layer, u, state, d)
+        u = h + u if net.residual and k > 0 else h  # the output layer k passes up
+    head = torch.nn.Linear(net.hidden_size, net.output_size, dtype=dtype)
+    with torch.no_grad():
+        head.weight.copy_(torch.from_numpy(params["head.weight"].copy()))
+        head.bias.copy_(torch.from_numpy(params["head.bias"].copy()))
+    named["head.weight"], named["head.bias"] = head.weight, head.bias
+    return head(u[:, -1]), named
 
 
 def write_model_file(path, contents: dict, seal: bool = True) -> None:

@@ -34,7 +34,8 @@ EXPECTED_FAILED = {
 
 
 @parametrize_with_checks(
-    [cls() for cls in REGRESSORS + CLASSIFIERS],
+    [cls() for cls in REGRESSORS + CLASSIFIERS]
+    + [tsrnn.GRURegressor(num_layers=2, dilations=(1, 2), residual=True)],
     expected_failed_checks=lambda est: EXPECTED_FAILED,
 )
 def test_scikit_learn_checks(estimator, check):
@@ -60,6 +61,19 @@ def test_regressor_learns_and_is_deterministic(cls):
     np.testing.assert_array_equal(a.predict(X), b.predict(X))
     assert a.predict(X).shape == (len(X),) and a.predict(X).dtype == np.float64
     assert len(a.loss_curve_) == a.n_iter_ and a.n_iter_ <= 60
+
+
+def test_dilated_residual_stack_learns_and_is_deterministic():
+    X, y = _windows()
+    params = {"hidden_size": 8, "num_layers": 2, "dilations": (1, 3), "residual": True,
+              "learning_rate": 1e-2, "max_iter": 60, "random_state": 3}
+    a = tsrnn.LSTMRegressor(**params).fit(X, y)
+    b = tsrnn.LSTMRegressor(**params).fit(X, y)
+    assert (a.network_.dilations, a.network_.residual) == ((1, 3), True)
+    assert a.score(X, y) > 0.8
+    np.testing.assert_array_equal(a.predict(X), b.predict(X))
+    plain = tsrnn.LSTMRegressor(**{**params, "dilations": None, "residual": False}).fit(X, y)
+    assert not np.array_equal(a.predict(X), plain.predict(X))
 
 
 def test_multivariate_input_and_multi_output():
@@ -201,6 +215,10 @@ def test_predictions_do_not_depend_on_the_batch_in_float64(cls):
     ({"dropout": 1.0}, "dropout"),
     ({"loss": "cross_entropy"}, "loss"),
     ({"device": "gpu"}, "device"),
+    ({"dilations": (1, 2)}, "dilations must hold one int per layer: num_layers=1, got 2"),
+    ({"num_layers": 2, "dilations": (1, 0)}, r"dilations\[1\] must be >= 1"),
+    ({"dilations": 3}, "dilations"),
+    ({"residual": "yes"}, "residual"),
 ])
 def test_bad_parameters_are_named(params, match):
     X, y = _windows(n=20)

@@ -52,3 +52,10 @@ def test_to_torch_rejects_the_gru_form_torch_lacks():
         to_torch(make_network("gru", {"reset_after": False}))
     with pytest.raises(TypeError, match="RecurrentNetwork"):
         to_torch("lstm")
+
+
+@pytest.mark.parametrize("stack", [{"dilations": (1, 2)}, {"residual": True}])
+def test_to_torch_rejects_dilations_and_shortcuts_torch_lacks(stack):
+    with pytest.raises(ValueError, match="no dilations or residual shortcuts"):
+        to_torch(make_network("lstm", stack, num_layers=2))
+    to_torch(make_network("lstm", {"dilations": (1, 1), "residual": False}, num_layers=2))

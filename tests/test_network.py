@@ -176,6 +176,85 @@ def test_element_weights_give_the_weighted_mean(loss):
 def test_repr_names_the_configuration():
     net = tsrnn.RecurrentNetwork("gru", input_size=2, hidden_size=4, reset_after=False)
     assert "reset_after=False" in repr(net) and "'gru'" in repr(net)
+    assert "dilations" not in repr(net) and "residual" not in repr(net)
+    net = tsrnn.RecurrentNetwork("lstm", num_layers=3, dilations=[1, 2, 4], residual=True)
+    assert "dilations=(1, 2, 4), residual=True" in repr(net)
+
+
+# -- dilations and residual shortcuts ------------------------------------------------------
+
+
+def test_dilations_of_one_are_the_plain_stack_bit_for_bit(cell_config):
+    cell, options = cell_config
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(3, 6, 2)), rng.normal(size=(3, 2))
+    plain = make_network(cell, options, num_layers=2, dtype="float32")
+    ones = make_network(cell, {**options, "dilations": (1, 1)}, num_layers=2, dtype="float32")
+    assert plain.dilations == ones.dilations == (1, 1) and plain.residual is False
+    assert plain.forward(x).tobytes() == ones.forward(x).tobytes()
+    (value, grads), (value_1, grads_1) = plain.loss_and_grad(x, y), ones.loss_and_grad(x, y)
+    assert value == value_1
+    assert all(grads[k].tobytes() == grads_1[k].tobytes() for k in grads)
+
+
+@pytest.mark.parametrize("d", [2, 3, 8])
+def test_a_dilated_layer_is_the_plain_layer_on_interleaved_subsequences(cell_config, d):
+    """Without torch: the last step of a layer of dilation d is the last step of the plain
+    layer run over the subsequence it belongs to (steps (T - 1) % d, + d, ...), from the same
+    initial state; from d = T on, every step reads the initial state."""
+    cell, options = cell_config
+    dilated = make_network(cell, {**options, "dilations": (d,)}, hidden_size=4, random_state=2)
+    plain = make_network(cell, options, hidden_size=4, random_state=2)
+    rng = np.random.default_rng(d)
+    h0 = rng.normal(size=(1, 3, 4))
+    c0 = rng.normal(size=(1, 3, 4)) if cell == "lstm" else None
+    for T in range(1, 8):
+        x = rng.normal(size=(3, T, 2))
+        expected = plain.forward(x[:, (T - 1) % d:: d], h0=h0, c0=c0)
+        assert relative_error(dilated.forward(x, h0=h0, c0=c0), expected) <= 1e-12, T
+
+
+def test_a_shortcut_around_a_layer_that_outputs_zero_passes_its_input_through(cell_config):
+    """With zero weights a layer's h stays at its zero initial state (tanh(0), or the gates'
+    0.5 times tanh(0)), so a residual stack equals the stack without that layer."""
+    cell, options = cell_config
+    rng = np.random.default_rng(4)
+    x = rng.normal(size=(3, 5, 2))
+    deep = make_network(cell, {**options, "residual": True, "dilations": (1, 2, 3)},
+                        num_layers=3)
+    short = make_network(cell, {**options, "residual": True, "dilations": (1, 2)},
+                         num_layers=2)
+    for name, value in deep.params.items():
+        if name.endswith("_l2"):
+            value[...] = 0.0
+        else:
+            short.params[name][...] = value
+    assert relative_error(deep.forward(x), short.forward(x)) <= 1e-14
+    # and the shortcut is what carries it: without, the top layer's zeros reach the head
+    deep.residual = False
+    assert np.allclose(deep.forward(x), deep.params["head.bias"], rtol=0, atol=1e-14)
+
+
+def test_residual_changes_nothing_in_a_single_layer():
+    x = np.random.default_rng(0).normal(size=(3, 4, 2))
+    plain = make_network("lstm", {})
+    residual = make_network("lstm", {"residual": True})
+    assert plain.forward(x).tobytes() == residual.forward(x).tobytes()
+
+
+@settings(max_examples=15, deadline=None)
+@given(batch=st.integers(1, 5), time=st.integers(1, 7),
+       dilations=st.tuples(st.integers(1, 8), st.integers(1, 8)), residual=st.booleans(),
+       config=st.sampled_from([("rnn", {"nonlinearity": "relu"}), ("lstm", {}),
+                               ("gru", {"reset_after": False}), ("gru", {})]))
+def test_rows_of_a_dilated_batch_are_independent(batch, time, dilations, residual, config):
+    cell, options = config
+    net = make_network(cell, {**options, "dilations": dilations, "residual": residual},
+                       num_layers=2)
+    x = np.random.default_rng(batch * 100 + time).normal(size=(batch, time, 2))
+    together = net.forward(x)
+    for i in range(batch):
+        assert relative_error(net.forward(x[i:i + 1])[0], together[i]) <= 1e-12
 
 
 # -- bad input: a ValueError/TypeError naming the problem --------------------------------
@@ -194,6 +273,19 @@ def test_repr_names_the_configuration():
     ({"device": "tpu"}, ValueError, "device must be one of"),
     ({"reset_after": "yes"}, TypeError, "reset_after"),
     ({"hidden_size": 10**9}, ValueError, "parameters"),
+    ({"num_layers": 2, "dilations": (1,)}, ValueError,
+     r"dilations must hold one int per layer: num_layers=2, got 1 in \(1,\)"),
+    ({"dilations": (1, 2)}, ValueError, "num_layers=1, got 2"),
+    ({"dilations": ()}, ValueError, "num_layers=1, got 0"),
+    ({"num_layers": 2, "dilations": (1, 0)}, ValueError, r"dilations\[1\] must be >= 1"),
+    ({"dilations": (-2,)}, ValueError, r"dilations\[0\] must be >= 1"),
+    ({"dilations": (2**40,)}, ValueError, r"dilations\[0\] must be <= 2147483648"),
+    ({"dilations": (1.5,)}, TypeError, r"dilations\[0\] must be an integer"),
+    ({"dilations": (True,)}, TypeError, r"dilations\[0\] must be an integer"),
+    ({"dilations": 2}, TypeError, "dilations must be a tuple of one int per layer"),
+    ({"dilations": "1"}, TypeError, "dilations must be a tuple"),
+    ({"residual": "yes"}, TypeError, "residual must be True or False"),
+    ({"residual": 1}, TypeError, "residual must be True or False"),
 ])
 def test_bad_constructor_arguments(kwargs, error, match):
     with pytest.raises(error, match=match):

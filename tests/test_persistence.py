@@ -102,6 +102,53 @@ def test_network_round_trip(path, cell_config):
     assert loaded.params.keys() == net.params.keys()
 
 
+def test_a_dilated_residual_network_round_trip(path, cell_config):
+    cell, options = cell_config
+    net = tsrnn.RecurrentNetwork(cell, input_size=2, hidden_size=3, num_layers=3,
+                                 dilations=(1, 2, 4), residual=True, random_state=0, **options)
+    loaded = round_trip(net, path)
+    assert (loaded.dilations, loaded.residual) == ((1, 2, 4), True)
+    x = sequences(n=5, f=2)
+    np.testing.assert_array_equal(loaded.forward(x), net.forward(x))
+    assert repr(loaded) == repr(net)
+
+
+def _dilated_network(path):
+    tsrnn.RecurrentNetwork("gru", input_size=2, hidden_size=3, num_layers=2, dilations=(1, 3),
+                           residual=True, random_state=0).save(path)
+
+
+@pytest.mark.parametrize("key, value, match", [
+    ("dilations", {"$": "tuple", "items": [1]},
+     "dilations must hold one int per layer: num_layers=2, got 1"),
+    ("dilations", {"$": "tuple", "items": [1, 0]}, r"dilations\[1\] must be >= 1"),
+    ("dilations", [1, 3], "dilations must be a tuple"),
+    # the weights' layout would allow it: the network would compute other numbers
+    ("dilations", {"$": "tuple", "items": [1, 2]}, "_dilations must be the dilations"),
+    ("residual", "yes", "residual must be True or False"),
+])
+def test_a_network_whose_dilations_disagree_is_refused(path, key, value, match):
+    _dilated_network(path)
+    rewrite(path, meta=_set("state", "state", key, value=value))
+    refuses(path, rf"invalid state of RecurrentNetwork: {match}")
+
+
+def test_a_network_saved_before_dilations_existed_loads_as_the_plain_stack(path):
+    net = tsrnn.RecurrentNetwork("lstm", input_size=2, hidden_size=3, num_layers=2,
+                                 random_state=0)
+    net.save(path)
+
+    def drop(info):
+        for key in ("dilations", "_dilations", "residual"):
+            del info["state"]["state"][key]
+
+    rewrite(path, meta=drop)
+    loaded = tsrnn.load(path)
+    assert (loaded.dilations, loaded.residual) == ((1, 1), False)
+    x = sequences(n=5, f=2)
+    np.testing.assert_array_equal(loaded.forward(x), net.forward(x))
+
+
 def test_a_network_saved_on_a_gpu_loads_on_the_cpu_where_there_is_none(path, monkeypatch):
     net = tsrnn.RecurrentNetwork("gru", input_size=2, hidden_size=3, random_state=0)
     net.device = "cuda"  # as a network trained on a GPU holds it
@@ -550,6 +597,41 @@ def test_an_unedited_forecaster_still_loads_and_forecasts(forecaster):
     path, expected = forecaster
     rewrite(path, meta=lambda info: None)
     assert_same_frame(tsrnn.load(path).predict(2), expected)
+
+
+def test_an_estimator_keeps_its_dilations_and_a_disagreeing_file_is_refused(path):
+    X, y = sequences(), sequences(t=1).ravel()
+    est = GRURegressor(**TINY, num_layers=2, dilations=(2, 3), residual=True,
+                       random_state=0).fit(X, y)
+    loaded = round_trip(est, path)
+    assert (loaded.dilations, loaded.residual) == ((2, 3), True)
+    assert loaded.network_.dilations == (2, 3)
+    np.testing.assert_array_equal(loaded.predict(X), est.predict(X))
+    for key, value, match in [
+        ("dilations", [2, 4], r"network_\.dilations is \(2, 3\), but the estimator's is "
+                              r"\(2, 4\)"),
+        ("dilations", None, r"network_\.dilations is \(2, 3\), but the estimator's is "
+                            r"\(1, 1\)"),
+        ("residual", False, "network_.residual is True"),
+    ]:
+        est.save(path)
+        rewrite(path, meta=_set("state", "state", key, value=value))
+        refuses(path, match)
+
+
+def test_an_estimator_saved_before_dilations_existed_still_loads(regressor):
+    path, expected = regressor
+
+    def drop(info):
+        state = info["state"]["state"]
+        del state["dilations"], state["residual"]
+        for key in ("dilations", "_dilations", "residual"):
+            del state["network_"]["state"][key]
+
+    rewrite(path, meta=drop)
+    loaded = tsrnn.load(path)
+    assert (loaded.dilations, loaded.residual) == (None, False)
+    np.testing.assert_array_equal(loaded.predict(sequences()), expected)
 
 
 def test_files_of_format_version_1_still_load(regressor):

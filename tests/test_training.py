@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 import tsrnn
-from tests._helpers import make_network, relative_error
+from tests._helpers import make_network, relative_error, torch_reference
 from tsrnn.kernels.train import dropout_masks
 from tsrnn.network import Optimizer
 
@@ -223,10 +223,21 @@ def test_serial_epoch_kernel_equals_threaded_walk(cell_config, dtype, monkeypatc
     """The epoch as one kernel call (slices one after another) and walked in Python (slices
     on threads) give the same bits: batches of 96 rows run as 3 slices, of 40 as 2, the last
     ones (4 and 20 rows) and those of 8 as one."""
+    _assert_both_walks_agree(*cell_config, dtype, monkeypatch)
+
+
+@pytest.mark.parametrize("cell_config", [("lstm", {}), ("gru", {"reset_after": False})],
+                         ids=["lstm", "gru-reset-before"])
+def test_both_walks_agree_in_a_dilated_residual_stack(cell_config, monkeypatch):
+    cell, options = cell_config
+    _assert_both_walks_agree(cell, {**options, "dilations": (2, 3), "residual": True},
+                             "float32", monkeypatch)
+
+
+def _assert_both_walks_agree(cell, options, dtype, monkeypatch):
     from tsrnn.kernels import n_chunks, train
 
     assert (n_chunks(96), n_chunks(40), n_chunks(20), n_chunks(8)) == (3, 2, 1, 1)
-    cell, options = cell_config
     x, y = _data(n=100, time=3, seed=1, dtype=dtype)
     w = np.random.default_rng(2).uniform(0.5, 2.0, size=(100, 2))
     runs = []
@@ -561,4 +572,27 @@ def test_dropout_matches_torch_with_the_same_masks(n):
             grads[name.replace("_l0", f"_l{k}")] = tensor.grad.numpy()
     grads["head.weight"], grads["head.bias"] = head.weight.grad.numpy(), head.bias.grad.numpy()
     step = -0.1 * np.concatenate([grads[name].ravel() for name in params])
+    assert _step_error(net.theta - start, step) <= 1e-9
+
+
+@pytest.mark.torch
+def test_dropout_in_a_dilated_residual_stack_matches_torch():
+    """Each shortcut adds what its layer reads: the output below times the mask."""
+    torch = pytest.importorskip("torch")
+    p, seed, n, T, H = 0.4, 4, 6, 5, 3
+    x, y = _data(n=n, time=T)
+    net = make_network("gru", {"dilations": (1, 2, 3), "residual": True}, num_layers=3,
+                       hidden_size=H)
+    start = net.theta.copy()
+    masks = dropout_masks(p, seed, 0, 2, T, n, H, net.theta)
+    assert 0 < np.mean(masks == 0) < 1
+    zeros = torch.zeros((3, n, H), dtype=torch.float64)
+    yhat, params = torch_reference(net, torch.from_numpy(x), zeros, None,
+                                   masks=torch.from_numpy(masks.transpose(0, 2, 1, 3).copy()))
+    value_t = torch.nn.MSELoss()(yhat, torch.from_numpy(y))
+    value_t.backward()
+    value = net.train_epoch(x, y, Optimizer("sgd", 0.1), batch_size=n, shuffle=False,
+                            dropout=p, seed=seed)
+    assert abs(value - value_t.item()) <= 1e-9 * value_t.item()
+    step = -0.1 * np.concatenate([params[name].grad.numpy().ravel() for name in net.params])
     assert _step_error(net.theta - start, step) <= 1e-9

@@ -77,6 +77,22 @@ def check_numeric_array(name: str, value, ndim: int, dtype: np.dtype) -> np.ndar
     return cast
 
 
+def check_dilations(dilations, num_layers: int) -> tuple[int, ...]:
+    """``dilations`` as a tuple of num_layers ints >= 1 (None: all 1), or a ValueError or
+    TypeError naming what is wrong."""
+    if dilations is None:
+        return (1,) * num_layers
+    if isinstance(dilations, (str, bytes)) or not hasattr(dilations, "__len__"):
+        raise TypeError(f"dilations must be a tuple of one int per layer, got {dilations!r}")
+    if len(dilations) != num_layers:
+        raise ValueError(f"dilations must hold one int per layer: num_layers={num_layers}, "
+                         f"got {len(dilations)} in {tuple(dilations)!r}")
+    # bounded so that each fits the kernels' int64 (past the sequence's length, any
+    # dilation reads the initial state at every step, as the length itself does)
+    return tuple(check_int(f"dilations[{k}]", d, maximum=2**31)
+                 for k, d in enumerate(dilations))
+
+
 def check_parameter_names(estimator) -> None:
     """Refuse an estimator whose public attributes (names without a leading or trailing
     underscore) are not its class's parameters: what a model file edited into another class

@@ -25,7 +25,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from . import persistence
-from ._validation import check_numeric_array, check_parameter_names
+from ._validation import check_dilations, check_numeric_array, check_parameter_names
 from .kernels import OPTIMIZERS, Pinball
 from .network import DEVICES, NONLINEARITIES, Optimizer, RecurrentNetwork
 
@@ -42,6 +42,8 @@ class _RecurrentEstimator(BaseEstimator):
         "dropout": [Interval(Real, 0, 1, closed="left")],
         "nonlinearity": [StrOptions(set(NONLINEARITIES))],
         "reset_after": ["boolean"],
+        "dilations": ["array-like", None],  # their values are checked with num_layers in fit
+        "residual": ["boolean"],
         "optimizer": [StrOptions(set(OPTIMIZERS))],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
         "learning_rate_schedule": [StrOptions({"constant", "plateau"})],
@@ -77,6 +79,8 @@ class _RecurrentEstimator(BaseEstimator):
         dropout: float = 0.0,
         nonlinearity: str = "tanh",
         reset_after: bool = True,
+        dilations: tuple[int, ...] | None = None,
+        residual: bool = False,
         optimizer: str = "adam",
         learning_rate: float = 1e-3,
         learning_rate_schedule: str = "constant",
@@ -105,6 +109,8 @@ class _RecurrentEstimator(BaseEstimator):
         self.dropout = dropout
         self.nonlinearity = nonlinearity
         self.reset_after = reset_after
+        self.dilations = dilations
+        self.residual = residual
         self.optimizer = optimizer
         self.learning_rate = learning_rate
         self.learning_rate_schedule = learning_rate_schedule
@@ -256,7 +262,8 @@ class _RecurrentEstimator(BaseEstimator):
     def _build(self, input_size: int, output_size: int, rng) -> None:
         self.network_ = RecurrentNetwork(
             self._cell, input_size, self.hidden_size, self.num_layers, output_size,
-            nonlinearity=self.nonlinearity, reset_after=self.reset_after, dtype=self.dtype,
+            nonlinearity=self.nonlinearity, reset_after=self.reset_after,
+            dilations=self.dilations, residual=self.residual, dtype=self.dtype,
             device=self.device, random_state=int(rng.randint(_SEED_SPACE)),
         )
         sgd = self.optimizer == "sgd"
@@ -352,6 +359,11 @@ class _RecurrentEstimator(BaseEstimator):
 
     # -- saving ----------------------------------------------------------------------------
 
+    def __setstate__(self, state):
+        # saved before dilations and shortcuts existed: the plain stack (an edited file that
+        # drops them from a dilated model fails _check_state against its network)
+        super().__setstate__({"dilations": None, "residual": False, **state})
+
     def _check_state(self) -> None:
         """Raise a ValueError/TypeError naming the attribute where a state loaded from a file
         breaks the parameters' rules, or where the fitted attributes disagree with each other
@@ -367,7 +379,9 @@ class _RecurrentEstimator(BaseEstimator):
                             "Optimizer")
         expected = {"cell": self._cell, "hidden_size": self.hidden_size,
                     "num_layers": self.num_layers, "dtype": np.dtype(self.dtype),
-                    "input_size": self.n_channels_, "output_size": self._n_outputs()}
+                    "input_size": self.n_channels_, "output_size": self._n_outputs(),
+                    "dilations": check_dilations(self.dilations, self.num_layers),
+                    "residual": self.residual}
         if self._cell == "rnn":
             expected["nonlinearity"] = self.nonlinearity
         if self._cell == "gru":
@@ -647,6 +661,13 @@ _DOC = """
     reset_after : bool, default=True
         GRU form: reset gate after the recurrent product (PyTorch, cuDNN) or before it (Cho et
         al. 2014); ignored by the other cells.
+    dilations : tuple of int or None, default=None
+        One per layer, each >= 1: layer k's recurrence reads its state from ``dilations[k]``
+        steps back (dilated RNNs, as in ES-RNN), e.g. ``(1, 2, 4)`` with ``num_layers=3``.
+        None: all 1, the plain stack. See `tsrnn.RecurrentNetwork`.
+    residual : bool, default=False
+        Each layer after the first passes up its hidden state plus its input (a ResNet-style
+        shortcut, as in ES-RNN's stacks).
     optimizer : {"adam", "adamw", "sgd", "rmsprop"}, default="adam"
     learning_rate : float, default=1e-3
         Initial step size.

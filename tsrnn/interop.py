@@ -92,6 +92,9 @@ def to_torch(net: RecurrentNetwork):
         raise TypeError(f"net must be a tsrnn.RecurrentNetwork, got {type(net).__name__}")
     if net.cell == "gru" and not net.reset_after:
         raise ValueError("PyTorch's GRU has no reset_after=False form; nothing to convert to")
+    if net.residual or any(d != 1 for d in net.dilations):
+        raise ValueError("PyTorch's recurrent modules have no dilations or residual shortcuts: "
+                         f"nothing to convert {net!r} to")
     dtype = getattr(torch, net.dtype.name)
     size = (net.input_size, net.hidden_size, net.num_layers)
     if net.cell == "rnn":

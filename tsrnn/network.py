@@ -20,6 +20,7 @@ from threadpoolctl import ThreadpoolController
 from . import kernels, persistence
 from ._validation import (
     check_choice,
+    check_dilations,
     check_float,
     check_float_dtype,
     check_int,
@@ -183,14 +184,26 @@ class RecurrentNetwork:
     hidden_size : int
         Units per layer (H).
     num_layers : int
-        Stacked layers; layer k > 0 reads layer k - 1's hidden states.
+        Stacked layers; layer k > 0 reads layer k - 1's outputs (its hidden states, see
+        ``residual``).
     output_size : int
-        Outputs of the head, read from the last layer's last hidden state.
+        Outputs of the head, read from the last layer's output at the last time step.
     nonlinearity : {"tanh", "relu"}
         Activation of the "rnn" cell (ignored by the others).
     reset_after : bool
         GRU form: True applies the reset gate after the recurrent product (PyTorch, cuDNN),
         False before it (Cho et al. 2014). Ignored by the other cells.
+    dilations : tuple of int, optional
+        One per layer, each >= 1: layer k's recurrence reads its state from ``dilations[k]``
+        steps back, h_t = cell(x_t, h_{t-d}), the initial state standing in before the first
+        step (a dilated layer is d interleaved recurrences, each from h0 and c0). None: all 1,
+        the plain stack. As in dilated RNNs (Chang et al. 2017) and ES-RNN, e.g. (1, 2, 4, 8).
+    residual : bool
+        Shortcuts as in ES-RNN's stacks: each layer after the first (whose input is as wide as
+        its output) passes up its hidden state plus its input, out_k = h_k + u_k, u_k being
+        what it reads (the output below, times the dropout mask while training with
+        ``dropout``). The recurrence itself runs on h_k, not on the sum; the head reads the
+        last layer's out at the last step. No effect with one layer.
     dtype : {"float32", "float64"}
         Floating-point type of the parameters and of every computation.
     device : {"cpu", "cuda", "auto"}
@@ -235,6 +248,8 @@ class RecurrentNetwork:
         *,
         nonlinearity: str = "tanh",
         reset_after: bool = True,
+        dilations: tuple[int, ...] | None = None,
+        residual: bool = False,
         dtype: str = "float32",
         device: str = "cpu",
         random_state: int | np.random.Generator | None = None,
@@ -248,6 +263,11 @@ class RecurrentNetwork:
         if not isinstance(reset_after, (bool, np.bool_)):
             raise TypeError(f"reset_after must be True or False, got {reset_after!r}")
         self.reset_after = bool(reset_after)
+        self.dilations = check_dilations(dilations, self.num_layers)
+        self._dilations = np.array(self.dilations, dtype=np.int64)
+        if not isinstance(residual, (bool, np.bool_)):
+            raise TypeError(f"residual must be True or False, got {residual!r}")
+        self.residual = bool(residual)
         self.dtype = check_float_dtype("dtype", dtype)
         self.device = _resolve_device(device)
         self._layout = _param_layout(
@@ -283,7 +303,8 @@ class RecurrentNetwork:
         kernels' instance, from `_kernel_loss`)."""
         return kernels.Net(cell=self._cell(), loss=loss,
                            offsets=self._offsets, num_layers=self.num_layers,
-                           hidden_size=self.hidden_size, output_size=self.output_size)
+                           hidden_size=self.hidden_size, output_size=self.output_size,
+                           dilations=self._dilations, residual=self.residual)
 
     # -- computation -----------------------------------------------------------------------
 
@@ -481,6 +502,13 @@ class RecurrentNetwork:
 
     def __setstate__(self, state):
         self.__dict__.update(state)
+        if "dilations" not in state and "residual" not in state:
+            # saved before dilations and shortcuts existed: the plain stack
+            self.residual = False
+            layers = state.get("num_layers")
+            if type(layers) is int and layers >= 1:  # else _check_state names num_layers
+                self.dilations = (1,) * layers
+                self._dilations = np.ones(layers, np.int64)
         if self.device == "cuda" and _cuda_unavailable() is not None:
             self.device = "cpu"  # trained on a GPU, loaded without one: the same numbers
 
@@ -508,6 +536,14 @@ class RecurrentNetwork:
         if list(self._layout) != layout or not np.array_equal(
                 self._offsets, [start for _, start, _ in layout]):
             raise ValueError("_layout and _offsets must be those of the network's sizes")
+        if type(self.dilations) is not tuple:
+            raise TypeError(f"dilations must be a tuple, got {self.dilations!r}")
+        check_dilations(self.dilations, sizes[2])
+        if not (type(self._dilations) is np.ndarray and self._dilations.dtype == np.int64
+                and np.array_equal(self._dilations, self.dilations)):
+            raise ValueError("_dilations must be the dilations as an int64 array")
+        if type(self.residual) is not bool:
+            raise TypeError(f"residual must be True or False, got {self.residual!r}")
         if not np.isfinite(theta).all():
             raise ValueError("theta holds NaN or infinite weights")
 
@@ -563,6 +599,10 @@ class RecurrentNetwork:
         options = f", nonlinearity={self.nonlinearity!r}" if self.cell == "rnn" else ""
         if self.cell == "gru" and not self.reset_after:
             options = ", reset_after=False"
+        if any(d != 1 for d in self.dilations):
+            options += f", dilations={self.dilations}"
+        if self.residual:
+            options += ", residual=True"
         return (f"RecurrentNetwork(cell={self.cell!r}, input_size={self.input_size}, "
                 f"hidden_size={self.hidden_size}, num_layers={self.num_layers}, "
                 f"output_size={self.output_size}{options}, dtype={self.dtype.name!r})")

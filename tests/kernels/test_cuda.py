@@ -3,8 +3,9 @@ simulator runs every GPU thread as a Python thread).
 
 Forward, loss and every gradient (parameters, h0, c0) equal the CPU's for every cell and
 option, stacked layers and every loss weighted per target element, in float64 to 1e-10
-absolute; a float32 forward to 1e-5. One epoch on the device (shuffle, dropout, element
-weights with a zero-weight batch, clipping, each optimizer)
+absolute; a float32 forward to 1e-5; likewise for dilated stacks, with and without residual
+shortcuts. One epoch on the device (shuffle, dropout, element weights with a zero-weight
+batch, clipping, each optimizer; a dilated residual stack with dropout)
 leaves theta and the optimizer's state as the CPU's do, to 1e-10. The tiled matrix product,
 its split inner dimension and the multi-block reductions, which the tiny sizes do not reach
 by themselves, are checked against numpy. An estimator fits and predicts with device="cuda"
@@ -98,6 +99,26 @@ def test_loss_and_every_gradient_equal_the_cpu(cell, options, loss):
         np.testing.assert_allclose(grads_gpu[name], expected, rtol=0, atol=ATOL, err_msg=name)
 
 
+@pytest.mark.parametrize("stack", [
+    # 7 > T: every step of the top layer reads the initial state
+    {"dilations": (2, 1, 7), "residual": True},
+    {"dilations": (3, 2, 1), "residual": False},
+], ids=["dilated-residual", "dilated"])
+@pytest.mark.parametrize("cell, options", CELL_CONFIGS, ids=CELL_IDS)
+def test_dilated_and_residual_stacks_equal_the_cpu(cell, options, stack):
+    cpu, gpu = _pair(cell, {**options, **stack}, num_layers=3)
+    x, h0, c0 = _inputs(cell, time=5, layers=3)
+    y = np.random.default_rng(1).normal(size=(3, 2))
+    np.testing.assert_allclose(gpu.forward(x, h0, c0), cpu.forward(x, h0, c0), rtol=0,
+                               atol=ATOL)
+    value_cpu, grads_cpu = cpu.loss_and_grad(x, y, h0=h0, c0=c0)
+    value_gpu, grads_gpu = gpu.loss_and_grad(x, y, h0=h0, c0=c0)
+    assert abs(value_gpu - value_cpu) <= ATOL
+    for name, expected in grads_cpu.items():
+        assert np.abs(expected).max() > 0, name
+        np.testing.assert_allclose(grads_gpu[name], expected, rtol=0, atol=ATOL, err_msg=name)
+
+
 # -- training ------------------------------------------------------------------------------
 
 
@@ -131,6 +152,21 @@ def test_epochs_equal_the_cpu(config, optimizer):
     np.testing.assert_allclose(gpu.theta, cpu.theta, rtol=0, atol=ATOL)
     for a, b in zip(opt_gpu._buffers, optimizer._buffers, strict=True):
         np.testing.assert_allclose(a, b, rtol=0, atol=ATOL)
+
+
+@pytest.mark.parametrize("cell, options", [CELL_CONFIGS[2], CELL_CONFIGS[4]],
+                         ids=["lstm", "gru-reset-before"])
+def test_an_epoch_of_a_dilated_residual_stack_with_dropout_equals_the_cpu(cell, options):
+    stack = {"dilations": (1, 2, 3), "residual": True}
+    cpu, gpu = _pair(cell, {**options, **stack}, num_layers=3)
+    rng = np.random.default_rng(2)
+    x, y = rng.normal(size=(5, 4, 2)), rng.normal(size=(5, 2))
+    optimizer = Optimizer("adam", 0.05)
+    opt_gpu = pickle.loads(pickle.dumps(optimizer))
+    losses = [net.train_epoch(x, y, opt, batch_size=2, seed=1, dropout=0.3, clip_norm=0.5)
+              for net, opt in ((cpu, optimizer), (gpu, opt_gpu))]
+    np.testing.assert_allclose(losses[1], losses[0], rtol=0, atol=ATOL)
+    np.testing.assert_allclose(gpu.theta, cpu.theta, rtol=0, atol=ATOL)
 
 
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")  # the simulator's numpy sees the inf

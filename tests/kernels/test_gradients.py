@@ -109,6 +109,36 @@ def test_initial_state_gradients_match_finite_differences(cell_config):
         assert "c0" not in grads
 
 
+@pytest.mark.parametrize("stack", [
+    {"dilations": (2, 1, 3), "residual": False},
+    {"dilations": (1, 3, 2), "residual": True},
+    # 9 > T: every step of the top layer reads the initial state
+    {"dilations": (4, 1, 9), "residual": True},
+], ids=["dilated", "dilated-residual", "past-the-sequence"])
+def test_dilated_and_residual_gradients_match_finite_differences(cell_config, stack):
+    """Every parameter's gradient and the initial states': a dilated step passes its gradient
+    d steps back (h0 gathers the first d steps'), a shortcut to both of its branches."""
+    cell, options = cell_config
+    net = make_network(cell, {**options, **stack}, num_layers=3, output_size=2)
+    x, y = _data(batch=3, time=5, input_size=2, output_size=2, loss="mse")
+    rng = np.random.default_rng(8)
+    h0 = rng.normal(size=(3, 3, 3))
+    c0 = rng.normal(size=(3, 3, 3)) if cell == "lstm" else None
+
+    def value():
+        return net.loss_and_grad(x, y, h0=h0, c0=c0)[0]
+
+    _, grads = net.loss_and_grad(x, y, h0=h0, c0=c0)
+    numeric = _finite_difference(value, net.theta)
+    assert np.linalg.norm(numeric) > 1e-3  # the check is not vacuous
+    floor = 1e-3 * np.linalg.norm(numeric)  # a dead relu unit's weights: see above
+    for name, g in net._views(numeric).items():
+        assert relative_error(grads[name], g, floor=floor) <= TOLERANCE, name
+    for name, state in (("h0", h0), ("c0", c0)):
+        if state is not None:
+            assert relative_error(grads[name], _finite_difference(value, state)) <= TOLERANCE
+
+
 def test_finite_difference_check_detects_a_wrong_gradient():
     """The check above must be able to fail: a perturbed gradient is caught."""
     net = make_network("lstm", {}, num_layers=1)

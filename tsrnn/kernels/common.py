@@ -187,17 +187,71 @@ def project_inputs_backward(x, w_ih, dgates, dw_ih, db_ih, dx):
         np.dot(d2, w_ih, dx.reshape((T * B, n_in)))
 
 
+# -- dilated recurrences: step t reads the state d steps back ---------------------------------
+#
+# A layer of dilation d (1 <= d <= T) computes h_t = cell(x_t, h_{t-d}), the states before the
+# sequence being the initial state: step t (0-based, writing ``hs[t + 1]``) reads
+# ``hs[previous(t, d)]``. It is d interleaved recurrences (steps j, j + d, j + 2d, ...), each
+# starting from h0. In the backward, the gradient reaching a state comes from the one step that
+# reads it, d steps later; it waits in a ring of d slots (d, B, H): step t reads slot
+# (t + 1) % d, the gradient reaching its own state, and overwrites it with the gradient of the
+# state it read, which step t - d reads next. The first d steps all read h0: what they leave in
+# the slots sums to h0's gradient (`sum_slots`). Dilation 1 is the plain recurrence, one slot.
+
+
 @inline
-def recurrent_weight_grads(dpre, hs, dw_hh, db_hh):
-    """Gradients of ``W_hh h_{t-1} + b_hh`` summed over time, as one matrix product.
+def previous(t, dilation):
+    """Index in hs (h_0 .. h_T) of the state that step t reads: that of step t - d, or the
+    initial state ``hs[0]`` for the first d steps."""
+    return max(t + 1 - dilation, 0)
+
+
+@inline
+def sum_slots(ring, out):
+    """``out = ring[0] + ring[1] + ...`` (B, H): the initial state's gradient, in slot order."""
+    copy_into(out, ring[0])
+    for s in range(1, ring.shape[0]):
+        slot = ring[s]
+        for r in range(out.shape[0]):
+            for k in range(out.shape[1]):
+                out[r, k] += slot[r, k]
+
+
+@inline
+def state_product(d, hs, dilation, out):
+    """``out = sum_t d[t].T @ hs[previous(t, dilation)]``: the gradient of ``W h_prev`` summed
+    over time, for d (T, B, N) the gradient of that product at each step, out (N, H).
+
+    One matrix product over the steps from d - 1 on (their states are hs[0 .. T - d], in
+    order), and one of h0 for the d - 1 steps before them, which read it too.
+    """
+    T, B, n = d.shape
+    H = hs.shape[2]
+    first = dilation - 1
+    rows = (T - first) * B
+    np.dot(d[first:].reshape((rows, n)).T, hs[: T - first].reshape((rows, H)), out)
+    if first > 0:
+        early = d[0].copy()
+        for t in range(1, first):
+            for r in range(B):
+                for k in range(n):
+                    early[r, k] += d[t, r, k]
+        from_h0 = np.dot(early.T, hs[0])
+        for r in range(n):
+            for k in range(H):
+                out[r, k] += from_h0[r, k]
+
+
+@inline
+def recurrent_weight_grads(dpre, hs, dw_hh, db_hh, dilation):
+    """Gradients of ``W_hh h_prev + b_hh`` summed over time, h_prev the state each step reads.
 
     dpre: (T, B, GH), gradient with respect to that pre-activation at each step;
-    hs: (T + 1, B, H) with ``hs[t]`` = h_{t-1} of step t (``hs[0]`` is h0).
+    hs: (T + 1, B, H), h_0 .. h_T (``hs[0]`` is h0).
     """
     T, B, gh = dpre.shape
-    d2 = dpre.reshape((T * B, gh))
-    np.dot(d2.T, hs[:T].reshape((T * B, hs.shape[2])), dw_hh)
-    column_sums(d2, db_hh)
+    state_product(dpre, hs, dilation, dw_hh)
+    column_sums(dpre.reshape((T * B, gh)), db_hh)
 
 
 @inline

@@ -1,9 +1,11 @@
 """LSTM, forward and backward through time (PyTorch's formulation, gate order i, f, g, o).
 
     i = sigmoid(a_i)   f = sigmoid(a_f)   g = tanh(a_g)   o = sigmoid(a_o)
-    a = W_ih x_t + b_ih + W_hh h_{t-1} + b_hh             (4H rows: i, f, g, o)
-    c_t = f * c_{t-1} + i * g
+    a = W_ih x_t + b_ih + W_hh h_{t-d} + b_hh             (4H rows: i, f, g, o)
+    c_t = f * c_{t-d} + i * g
     h_t = o * tanh(c_t)
+
+d is the layer's dilation (1: the plain recurrence; see `common.previous`).
 
 Parameters: w_ih (4H, I), w_hh (4H, H), b_ih (4H,), b_hh (4H,).
 The forward saves for the backward: ``hs`` (h_0 .. h_T), ``cs`` (c_0 .. c_T) and ``gates``
@@ -17,13 +19,14 @@ import numpy as np
 from .common import (
     add_sigmoid,
     add_tanh,
-    copy_into,
     inline,
     matmul_t,
+    previous,
     product_operand,
     project_inputs,
     project_inputs_backward,
     recurrent_weight_grads,
+    sum_slots,
     tanh,
 )
 
@@ -34,11 +37,12 @@ class LSTM(NamedTuple):
 
 
 @inline
-def lstm_forward(x, w_ih, w_hh, b_ih, b_hh, hs, cs, gates):
+def lstm_forward(x, w_ih, w_hh, b_ih, b_hh, hs, cs, gates, dilation):
     """One layer over all steps.
 
     x: (T, B, I); hs, cs: (T + 1, B, H) with h0, c0 in ``[0]`` on entry, steps 1 .. T written;
-    gates: (T, B, 4H), written (input projection first, then the activated gates).
+    gates: (T, B, 4H), written (input projection first, then the activated gates);
+    dilation: d in [1, T].
     """
     T, B, _ = x.shape
     H = w_hh.shape[1]
@@ -46,14 +50,15 @@ def lstm_forward(x, w_ih, w_hh, b_ih, b_hh, hs, cs, gates):
     hh = np.empty((B, 4 * H), hs.dtype)
     w_hh_t = product_operand(w_hh, B)
     for t in range(T):
-        matmul_t(hs[t], w_hh, w_hh_t, hh)
+        p = previous(t, dilation)
+        matmul_t(hs[p], w_hh, w_hh_t, hh)
         a = gates[t]
         for b in range(B):
             ab = a[b]
             add_sigmoid(ab[: 2 * H], hh[b, : 2 * H])  # i, f
             add_tanh(ab[2 * H: 3 * H], hh[b, 2 * H: 3 * H])  # g
             add_sigmoid(ab[3 * H:], hh[b, 3 * H:])  # o
-            c_prev = cs[t, b]
+            c_prev = cs[p, b]
             c = cs[t + 1, b]
             h = hs[t + 1, b]
             for j in range(H):
@@ -64,7 +69,7 @@ def lstm_forward(x, w_ih, w_hh, b_ih, b_hh, hs, cs, gates):
 
 @inline
 def lstm_backward(x, w_ih, w_hh, hs, cs, gates, dhs, dgates,
-                  dw_ih, dw_hh, db_ih, db_hh, dh0, dc0, dx):
+                  dw_ih, dw_hh, db_ih, db_hh, dh0, dc0, dx, dilation):
     """Backward of `lstm_forward`.
 
     dhs: (T, B, H), gradient with respect to h_1 .. h_T from above (read only);
@@ -74,16 +79,19 @@ def lstm_backward(x, w_ih, w_hh, hs, cs, gates, dhs, dgates,
     T, B, _ = x.shape
     H = w_hh.shape[1]
     one = hs.dtype.type(1.0)
-    dh = np.zeros((B, H), hs.dtype)  # gradient reaching h_t through step t + 1
-    dc = np.zeros((B, H), hs.dtype)  # gradient reaching c_t through step t + 1
+    # gradients reaching h_t and c_t through step t + d: rings of d slots (`common.previous`)
+    dh_ring = np.zeros((dilation, B, H), hs.dtype)
+    dc_ring = np.zeros((dilation, B, H), hs.dtype)
     dhv = np.empty(H, hs.dtype)  # gradient reaching h_t, all paths
     tc = np.empty(H, hs.dtype)  # tanh(c_t), recomputed
     zeros = np.zeros(H, hs.dtype)
     for t in range(T - 1, -1, -1):
+        dh = dh_ring[(t + 1) % dilation]
+        dc = dc_ring[(t + 1) % dilation]
         gt = gates[t]
         da = dgates[t]
         c = cs[t + 1]
-        c_prev = cs[t]
+        c_prev = cs[previous(t, dilation)]
         dht = dhs[t]
         for b in range(B):
             # one loop per quantity, each writing one array: see common.add_sigmoid
@@ -107,8 +115,8 @@ def lstm_backward(x, w_ih, w_hh, hs, cs, gates, dhs, dgates,
                 dab[3 * H + j] = dhv[j] * tc[j] * o[j] * (one - o[j])
             for j in range(H):
                 dcb[j] *= f[j]
-        np.dot(da, w_hh, dh)
-    copy_into(dh0, dh)
-    copy_into(dc0, dc)
-    recurrent_weight_grads(dgates, hs, dw_hh, db_hh)
+        np.dot(da, w_hh, dh)  # dh, dc now reach the states that step t read
+    sum_slots(dh_ring, dh0)
+    sum_slots(dc_ring, dc0)
+    recurrent_weight_grads(dgates, hs, dw_hh, db_hh, dilation)
     project_inputs_backward(x, w_ih, dgates, dw_ih, db_ih, dx)

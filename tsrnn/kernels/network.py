@@ -14,6 +14,15 @@ Dropout between layers (PyTorch's ``dropout=``) comes in as ``drop`` (L - 1, T, 
 l > 0 reads ``hs[l - 1, 1:] * drop[l - 1]``, the mask already scaled by 1 / (1 - p). An empty
 ``drop`` (size 0) means none. The backward recomputes the masked input rather than storing it.
 
+Dilations (``Net.dilations``): layer l's recurrence reads the state ``dilations[l]`` steps back
+(see `common.previous`); what it passes up is unchanged. Residual shortcuts (``Net.residual``):
+each layer l > 0 (its input is H wide, as its output) passes up its h plus its input,
+``out_l = h_l + u_l``, where u_l is what it reads: the output of the layer below, times the
+mask where there is dropout (so the shortcut adds exactly the layer's input, masked or not).
+Its own recurrence runs on h_l, not on the sum; the head reads out_{L-1} at the last step.
+The forward stores every u_l (l > 0) in ``inputs`` (L - 1, T, B, H), as each depends on all
+the layers below; the backward sends the gradient of out_l to both h_l and u_l.
+
 A batch runs as `n_chunks` slices on parallel threads (`predict`, `value_and_grad`), each
 slice a whole forward (and backward) with its own buffers, one call of a `kernel` that holds
 no lock (nogil). The slices are fixed by the batch size alone and their gradients summed in
@@ -47,6 +56,11 @@ class Net(NamedTuple):
     offsets : numpy.ndarray of int64
         Where each parameter array starts in theta, in the order of the module docstring.
     num_layers, hidden_size, output_size : int
+    dilations : numpy.ndarray of int64, (num_layers,)
+        Each layer's dilation, >= 1 (all 1: the plain stack). Values, not types: any
+        dilations run the same compiled code.
+    residual : bool
+        Shortcuts around every layer but the first (see the module docstring).
     """
 
     cell: object
@@ -55,6 +69,8 @@ class Net(NamedTuple):
     num_layers: int
     hidden_size: int
     output_size: int
+    dilations: np.ndarray
+    residual: bool
 
 
 # -- the cells, picked by the type of Net.cell ----------------------------------------------
@@ -73,51 +89,52 @@ def _n_gates(cell):
     return lambda cell: gates
 
 
-def cell_forward(cell, x, w_ih, w_hh, b_ih, b_hh, hs, saved, gates):
+def cell_forward(cell, x, w_ih, w_hh, b_ih, b_hh, hs, saved, gates, dilation):
     """The cell's forward over one layer (in the kernels only)."""
 
 
 @overload(cell_forward, inline="always")
-def _cell_forward(cell, x, w_ih, w_hh, b_ih, b_hh, hs, saved, gates):
+def _cell_forward(cell, x, w_ih, w_hh, b_ih, b_hh, hs, saved, gates, dilation):
     if cell.instance_class is LSTM:
-        def lstm(cell, x, w_ih, w_hh, b_ih, b_hh, hs, saved, gates):
-            lstm_forward(x, w_ih, w_hh, b_ih, b_hh, hs, saved, gates)
+        def lstm(cell, x, w_ih, w_hh, b_ih, b_hh, hs, saved, gates, dilation):
+            lstm_forward(x, w_ih, w_hh, b_ih, b_hh, hs, saved, gates, dilation)
         return lstm
     if cell.instance_class is GRU:
-        def gru(cell, x, w_ih, w_hh, b_ih, b_hh, hs, saved, gates):
-            gru_forward(x, w_ih, w_hh, b_ih, b_hh, hs, saved, gates, cell.reset_after)
+        def gru(cell, x, w_ih, w_hh, b_ih, b_hh, hs, saved, gates, dilation):
+            gru_forward(x, w_ih, w_hh, b_ih, b_hh, hs, saved, gates, cell.reset_after,
+                        dilation)
         return gru
 
-    def rnn(cell, x, w_ih, w_hh, b_ih, b_hh, hs, saved, gates):
-        rnn_forward(x, w_ih, w_hh, b_ih, b_hh, hs, gates, cell.relu)
+    def rnn(cell, x, w_ih, w_hh, b_ih, b_hh, hs, saved, gates, dilation):
+        rnn_forward(x, w_ih, w_hh, b_ih, b_hh, hs, gates, cell.relu, dilation)
     return rnn
 
 
 def cell_backward(cell, x, w_ih, w_hh, hs, saved, gates, dhs, dgates, dw_ih, dw_hh, db_ih,
-                  db_hh, dh0, dc0, dx):
+                  db_hh, dh0, dc0, dx, dilation):
     """The cell's backward over one layer (in the kernels only); dc0 is the LSTM's alone."""
 
 
 @overload(cell_backward, inline="always")
 def _cell_backward(cell, x, w_ih, w_hh, hs, saved, gates, dhs, dgates, dw_ih, dw_hh, db_ih,
-                   db_hh, dh0, dc0, dx):
+                   db_hh, dh0, dc0, dx, dilation):
     if cell.instance_class is LSTM:
         def lstm(cell, x, w_ih, w_hh, hs, saved, gates, dhs, dgates, dw_ih, dw_hh, db_ih,
-                 db_hh, dh0, dc0, dx):
+                 db_hh, dh0, dc0, dx, dilation):
             lstm_backward(x, w_ih, w_hh, hs, saved, gates, dhs, dgates, dw_ih, dw_hh, db_ih,
-                          db_hh, dh0, dc0, dx)
+                          db_hh, dh0, dc0, dx, dilation)
         return lstm
     if cell.instance_class is GRU:
         def gru(cell, x, w_ih, w_hh, hs, saved, gates, dhs, dgates, dw_ih, dw_hh, db_ih,
-                db_hh, dh0, dc0, dx):
+                db_hh, dh0, dc0, dx, dilation):
             gru_backward(x, w_ih, w_hh, hs, saved, gates, dhs, dgates, dw_ih, dw_hh, db_ih,
-                         db_hh, dh0, dx, cell.reset_after)
+                         db_hh, dh0, dx, cell.reset_after, dilation)
         return gru
 
     def rnn(cell, x, w_ih, w_hh, hs, saved, gates, dhs, dgates, dw_ih, dw_hh, db_ih, db_hh,
-            dh0, dc0, dx):
+            dh0, dc0, dx, dilation):
         rnn_backward(x, w_ih, w_hh, hs, gates, dhs, dgates, dw_ih, dw_hh, db_ih, db_hh, dh0,
-                     dx, cell.relu)
+                     dx, cell.relu, dilation)
     return rnn
 
 
@@ -152,7 +169,8 @@ def head_params(theta, net):
 @inline
 def allocate_state(net, T, h0, c0):
     """Buffers the forward fills: hs and saved (h0 and c0 in step 0; saved keeps c0 for the
-    LSTM, and is a placeholder for the RNN) and gates, per layer."""
+    LSTM, and is a placeholder for the RNN) and gates, per layer; the inputs of the layers
+    above the first when there are shortcuts (else an empty array)."""
     L, B, H = h0.shape
     hs = np.empty((L, T + 1, B, H), h0.dtype)
     for layer in range(L):
@@ -164,35 +182,77 @@ def allocate_state(net, T, h0, c0):
         for layer in range(L):
             copy_into(saved[layer, 0], c0[layer])
     gates = np.empty((L, T, B, n_gates(net.cell) * H), h0.dtype)
-    return hs, saved, gates
+    shape = (L - 1, T, B, H) if net.residual and L > 1 else (0, 0, 0, 0)
+    inputs = np.empty(shape, h0.dtype)
+    return hs, saved, gates, inputs
 
 
 @inline
-def layer_input(x, hs, drop, layer):
-    """What layer ``layer`` reads: x for the first, the layer below's (masked) outputs after."""
+def shortcut_input(hs, inputs, drop, layer):
+    """``inputs[layer - 1]``, what layer ``layer`` > 0 reads in a stack with shortcuts: the
+    output of the layer below (its h, plus its own input above the first layer), masked."""
+    u = inputs[layer - 1].reshape(-1)
+    h = hs[layer - 1, 1:].reshape(-1)
+    for k in range(u.size):
+        u[k] = h[k]
+    if layer > 1:
+        below = inputs[layer - 2].reshape(-1)
+        for k in range(u.size):
+            u[k] += below[k]
+    if drop.size:
+        mask = drop[layer - 1].reshape(-1)
+        for k in range(u.size):
+            u[k] *= mask[k]
+
+
+@inline
+def layer_input(net, x, hs, inputs, drop, layer):
+    """What layer ``layer`` reads: x for the first, the layer below's (masked) outputs after
+    (with shortcuts, as `shortcut_input` stored them)."""
     if layer == 0:
         return x
+    if net.residual:
+        return inputs[layer - 1]
     if drop.size == 0:
         return hs[layer - 1, 1:]
     return hs[layer - 1, 1:] * drop[layer - 1]
 
 
 @inline
-def forward(net, theta, x, hs, saved, gates, drop):
+def head_input(net, hs, inputs):
+    """What the head reads (B, H): the last layer's output at the last step."""
+    L = net.num_layers
+    T = hs.shape[1] - 1
+    if net.residual and L > 1:
+        return hs[L - 1, T] + inputs[L - 2, T - 1]
+    return hs[L - 1, T]
+
+
+@inline
+def dilation(net, layer, T):
+    """Layer ``layer``'s dilation for T steps: from T on, every step reads the initial state
+    alike, so the larger ones run as T (and the backward's ring needs no more slots)."""
+    return min(net.dilations[layer], T)
+
+
+@inline
+def forward(net, theta, x, hs, saved, gates, inputs, drop):
     """Run every layer and the head; return yhat (B, output_size).
 
-    x: (T, B, I) time-major; hs, saved, gates: from `allocate_state`, filled here;
+    x: (T, B, I) time-major; hs, saved, gates, inputs: from `allocate_state`, filled here;
     drop: dropout masks or empty.
     """
     T, B, n_in = x.shape
     for layer in range(net.num_layers):
-        inp = layer_input(x, hs, drop, layer)
+        if net.residual and layer > 0:
+            shortcut_input(hs, inputs, drop, layer)
+        inp = layer_input(net, x, hs, inputs, drop, layer)
         w_ih, w_hh, b_ih, b_hh = layer_params(theta, net, layer, inp.shape[2])
         cell_forward(net.cell, inp, w_ih, w_hh, b_ih, b_hh, hs[layer], saved[layer],
-                     gates[layer])
+                     gates[layer], dilation(net, layer, T))
     w, b = head_params(theta, net)
     yhat = np.empty((B, net.output_size), x.dtype)
-    np.dot(hs[net.num_layers - 1, T], w.T, yhat)
+    np.dot(head_input(net, hs, inputs), w.T, yhat)
     for r in range(B):
         for k in range(net.output_size):
             yhat[r, k] += b[k]
@@ -200,7 +260,7 @@ def forward(net, theta, x, hs, saved, gates, drop):
 
 
 @inline
-def backward(net, theta, x, hs, saved, gates, drop, dyhat, grad, dh0, dc0):
+def backward(net, theta, x, hs, saved, gates, inputs, drop, dyhat, grad, dh0, dc0):
     """Backward of `forward` from dyhat (B, O): write the gradient of every parameter into
     ``grad`` (theta's layout), and those of h0 and c0 into dh0, dc0 (L, B, H; dc0 is left
     untouched unless the cell is an LSTM)."""
@@ -210,19 +270,24 @@ def backward(net, theta, x, hs, saved, gates, drop, dyhat, grad, dh0, dc0):
     gh = gates.shape[3]
     w, _ = head_params(theta, net)
     dw, db = head_params(grad, net)
-    np.dot(dyhat.T, hs[L - 1, T], dw)
+    np.dot(dyhat.T, head_input(net, hs, inputs), dw)
     column_sums(dyhat, db)
     dtop = np.zeros((T, B, H), x.dtype)  # gradient with respect to the layer's outputs
     np.dot(dyhat, w, dtop[T - 1])
     dgates = np.empty((T, B, gh), x.dtype)
     for layer in range(L - 1, -1, -1):
-        inp = layer_input(x, hs, drop, layer)
+        inp = layer_input(net, x, hs, inputs, drop, layer)
         w_ih, w_hh, _, _ = layer_params(theta, net, layer, inp.shape[2])
         dw_ih, dw_hh, db_ih, db_hh = layer_params(grad, net, layer, inp.shape[2])
         # the input of layer 0 is data: its gradient is not needed
         dx = np.empty((T, B, H if layer > 0 else 0), x.dtype)
         cell_backward(net.cell, inp, w_ih, w_hh, hs[layer], saved[layer], gates[layer], dtop,
-                      dgates, dw_ih, dw_hh, db_ih, db_hh, dh0[layer], dc0[layer], dx)
+                      dgates, dw_ih, dw_hh, db_ih, db_hh, dh0[layer], dc0[layer], dx,
+                      dilation(net, layer, T))
+        if net.residual and layer > 0:  # the shortcut: out = h + u passes dtop to u as well
+            flat_dx, flat_dtop = dx.reshape(-1), dtop.reshape(-1)
+            for k in range(flat_dx.size):
+                flat_dx[k] += flat_dtop[k]
         dtop = dx if layer == 0 or drop.size == 0 else dx * drop[layer - 1]
 
 
@@ -232,20 +297,20 @@ def backward(net, theta, x, hs, saved, gates, drop, dyhat, grad, dh0, dc0):
 @kernel
 def predict_slice(net, theta, x, h0, c0):
     """Forward pass from scratch on one thread: x (T, B, I) time-major; return yhat."""
-    hs, saved, gates = allocate_state(net, x.shape[0], h0, c0)
+    hs, saved, gates, inputs = allocate_state(net, x.shape[0], h0, c0)
     no_drop = np.empty((0, 0, 0, 0), x.dtype)
-    return forward(net, theta, x, hs, saved, gates, no_drop)
+    return forward(net, theta, x, hs, saved, gates, inputs, no_drop)
 
 
 @kernel
 def value_and_grad_slice(net, theta, x, y, w, drop, h0, c0, grad, dh0, dc0):
     """Forward, loss (``net.loss``, elements weighted by w, (B, K)) and backward on one
     thread; return the loss, write the gradients."""
-    hs, saved, gates = allocate_state(net, x.shape[0], h0, c0)
-    yhat = forward(net, theta, x, hs, saved, gates, drop)
+    hs, saved, gates, inputs = allocate_state(net, x.shape[0], h0, c0)
+    yhat = forward(net, theta, x, hs, saved, gates, inputs, drop)
     dyhat = np.empty_like(yhat)
     value = loss_and_grad(net.loss, yhat, y, w, dyhat)
-    backward(net, theta, x, hs, saved, gates, drop, dyhat, grad, dh0, dc0)
+    backward(net, theta, x, hs, saved, gates, inputs, drop, dyhat, grad, dh0, dc0)
     return value
 
 

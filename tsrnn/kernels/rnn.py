@@ -1,7 +1,8 @@
 """Elman RNN, forward and backward through time.
 
-    h_t = act(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh),   act = tanh or relu
+    h_t = act(W_ih x_t + b_ih + W_hh h_{t-d} + b_hh),   act = tanh or relu
 
+d is the layer's dilation (1: the plain recurrence; see `common.previous`).
 Parameters in PyTorch's layout: w_ih (H, I), w_hh (H, H), b_ih (H,), b_hh (H,).
 The forward saves for the backward: ``hs`` (h_0 .. h_T). The activation's derivative is read
 from h_t itself (1 - h_t^2 for tanh, h_t > 0 for relu), so no pre-activation is kept.
@@ -13,13 +14,14 @@ import numpy as np
 
 from .common import (
     add_tanh,
-    copy_into,
     inline,
     matmul_t,
+    previous,
     product_operand,
     project_inputs,
     project_inputs_backward,
     recurrent_weight_grads,
+    sum_slots,
 )
 
 
@@ -30,11 +32,12 @@ class RNN(NamedTuple):
 
 
 @inline
-def rnn_forward(x, w_ih, w_hh, b_ih, b_hh, hs, gates, relu):
+def rnn_forward(x, w_ih, w_hh, b_ih, b_hh, hs, gates, relu, dilation):
     """One layer over all steps.
 
     x: (T, B, I) input; hs: (T + 1, B, H), ``hs[0]`` = h0 on entry, h_1 .. h_T written;
-    gates: (T, B, H) workspace (the input projection); relu: relu, else tanh.
+    gates: (T, B, H) workspace (the input projection); relu: relu, else tanh;
+    dilation: d in [1, T].
     """
     T, B, _ = x.shape
     H = w_hh.shape[1]
@@ -43,7 +46,7 @@ def rnn_forward(x, w_ih, w_hh, b_ih, b_hh, hs, gates, relu):
     hh = np.empty((B, H), hs.dtype)
     w_hh_t = product_operand(w_hh, B)
     for t in range(T):
-        matmul_t(hs[t], w_hh, w_hh_t, hh)
+        matmul_t(hs[previous(t, dilation)], w_hh, w_hh_t, hh)
         a = gates[t]
         h = hs[t + 1]
         for b in range(B):
@@ -58,7 +61,7 @@ def rnn_forward(x, w_ih, w_hh, b_ih, b_hh, hs, gates, relu):
 
 @inline
 def rnn_backward(x, w_ih, w_hh, hs, gates, dhs, dgates,
-                 dw_ih, dw_hh, db_ih, db_hh, dh0, dx, relu):
+                 dw_ih, dw_hh, db_ih, db_hh, dh0, dx, relu, dilation):
     """Backward of `rnn_forward`.
 
     dhs: (T, B, H), gradient of the loss with respect to h_1 .. h_T from above (read only);
@@ -69,8 +72,9 @@ def rnn_backward(x, w_ih, w_hh, hs, gates, dhs, dgates,
     H = w_hh.shape[1]
     zero = hs.dtype.type(0.0)
     one = hs.dtype.type(1.0)
-    dh = np.zeros((B, H), hs.dtype)  # gradient reaching h_t through h_{t+1}
+    ring = np.zeros((dilation, B, H), hs.dtype)  # see `common.previous`
     for t in range(T - 1, -1, -1):
+        dh = ring[(t + 1) % dilation]  # gradient reaching h_t through step t + d
         h = hs[t + 1]
         da = dgates[t]
         dht = dhs[t]
@@ -81,7 +85,7 @@ def rnn_backward(x, w_ih, w_hh, hs, gates, dhs, dgates,
                     da[b, j] = g if h[b, j] > zero else zero
                 else:
                     da[b, j] = g * (one - h[b, j] * h[b, j])
-        np.dot(da, w_hh, dh)
-    copy_into(dh0, dh)
-    recurrent_weight_grads(dgates, hs, dw_hh, db_hh)
+        np.dot(da, w_hh, dh)  # now the gradient reaching the state that step t read
+    sum_slots(ring, dh0)
+    recurrent_weight_grads(dgates, hs, dw_hh, db_hh, dilation)
     project_inputs_backward(x, w_ih, dgates, dw_ih, db_ih, dx)

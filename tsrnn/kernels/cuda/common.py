@@ -18,6 +18,7 @@ import numpy as np
 from numba import cuda
 
 from ..common import _tanh_float32
+from ..common import previous as _previous
 
 try:  # numba-cuda, the NVIDIA-maintained target
     from numba.cuda.extending import overload
@@ -193,6 +194,13 @@ def _multiply(a, b, out):
 
 
 @cuda.jit
+def _add(a, b, out):
+    start, stride = cuda.grid(1), cuda.gridsize(1)
+    for k in range(start, out.size, stride):
+        out[k] = a[k] + b[k]
+
+
+@cuda.jit
 def _gate_bias(b_ih, b_hh, n_hh, out):
     """out = b_ih + b_hh on the first n_hh entries, b_ih after."""
     start, stride = cuda.grid(1), cuda.gridsize(1)
@@ -230,6 +238,13 @@ def multiply(a, b, out) -> None:
     o1 = flat(out)
     blocks, threads = launch_1d(o1.size)
     _multiply[blocks, threads](flat(a), flat(b), o1)
+
+
+def add(a, b, out) -> None:
+    """out = a + b, C-contiguous device arrays of one size (out may be a or b)."""
+    o1 = flat(out)
+    blocks, threads = launch_1d(o1.size)
+    _add[blocks, threads](flat(a), flat(b), o1)
 
 
 def gate_bias(b_ih, b_hh, n_hh: int, out) -> None:
@@ -495,9 +510,62 @@ def project_inputs_backward(x, w_ih, dgates, dw_ih, db_ih, dx, ws: Workspace) ->
         gemm(d2, False, w_ih, False, dx.reshape((T * B, n_in)), ws)
 
 
-def recurrent_weight_grads(dpre, hs, dw_hh, db_hh, ws: Workspace) -> None:
-    """Gradients of ``W_hh h_{t-1} + b_hh`` summed over time (hs[t] = h_{t-1} of step t)."""
+# -- dilated recurrences: the CPU kernels' conventions (`tsrnn.kernels.common.previous`) --------
+
+previous = cuda.jit(device=True)(_previous.py_func)
+
+
+def state_ring(dh0, dilation: int, name: str, ws: Workspace):
+    """Where a backward kernel keeps the gradient reaching each state, zeroed: a ring of d
+    slots (d, B, H), or for dilation 1, dh0 itself as its one slot (nothing to sum after)."""
+    ring = (dh0.reshape((1, *dh0.shape)) if dilation == 1
+            else ws.array(name, (dilation, *dh0.shape), dh0.dtype))
+    fill(ring, 0)
+    return ring
+
+
+def sum_slots(ring, dh0) -> None:
+    """dh0 = the ring's slots summed in order: the initial state's gradient."""
+    if ring.shape[0] > 1:
+        blocks, threads = launch_1d(dh0.size)
+        _sum_partials[blocks, threads](ring, dh0)
+
+
+@cuda.jit
+def _sum_steps(d2, batch, steps, out):
+    """out[b, n] = sum over t < steps of d2[t * batch + b, n], in order of t."""
+    start, stride = cuda.grid(1), cuda.gridsize(1)
+    N = out.shape[1]
+    for idx in range(start, out.size, stride):
+        b = idx // N
+        n = idx - b * N
+        acc = d2[b, n]
+        for t in range(1, steps):
+            acc += d2[t * batch + b, n]
+        out[b, n] = acc
+
+
+def state_product(d2, batch: int, hs, dilation: int, out, ws: Workspace) -> None:
+    """``out = sum_t d[t].T @ hs[previous(t, dilation)]`` for d2 = d (T, B, N) as (T * B, N),
+    any strides: the steps from d - 1 on as one product, the d - 1 before them (which read h0)
+    as another (see the CPU's `state_product`)."""
+    first = dilation - 1
+    rows = d2.shape[0] - first * batch
+    gemm(d2[first * batch:], True, hs[: rows // batch].reshape((rows, hs.shape[2])), False,
+         out, ws)
+    if first > 0:
+        early = ws.array("state_product.early", (batch, d2.shape[1]), out.dtype)
+        blocks, threads = launch_1d(early.size)
+        _sum_steps[blocks, threads](d2, batch, first, early)
+        from_h0 = ws.array("state_product.h0", out.shape, out.dtype)
+        gemm(early, True, hs[0], False, from_h0, ws)
+        add(out, from_h0, out)
+
+
+def recurrent_weight_grads(dpre, hs, dw_hh, db_hh, dilation: int, ws: Workspace) -> None:
+    """Gradients of ``W_hh h_prev + b_hh`` summed over time, h_prev the state each step
+    reads."""
     T, B, gh = dpre.shape
     d2 = dpre.reshape((T * B, gh))
-    gemm(d2, True, hs[:T].reshape((T * B, hs.shape[2])), False, dw_hh, ws)
+    state_product(d2, B, hs, dilation, dw_hh, ws)
     column_sums(d2, db_hh, ws)

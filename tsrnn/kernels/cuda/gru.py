@@ -1,11 +1,15 @@
 """GRU on the GPU, forward and backward through time, in both forms: the formulation, the
-parameters and what the forward saves (``n_h``) are those of `tsrnn.kernels.gru`.
+parameters and what the forward saves (``n_h``) are those of `tsrnn.kernels.gru` (any
+dilation).
 
 Each kernel walks the whole time loop for its block's rows (see the package docstring).
 reset_after needs ``W_hn h + b_hn`` beside r before n: one barrier between the product and
 the update. reset_after=False needs ``r * h`` of every unit before the product of n: the rows'
-``r * h`` go through shared memory, one more barrier. The backward keeps the gradient reaching
-h_t in ``dh0``; each (row, unit) is read and written by one thread only.
+``r * h`` go through shared memory, one more barrier. A dilated layer (d > 1) loads h_{t-d},
+which its block wrote d steps before, from global memory at the start of each step, one
+barrier more. The backward keeps the gradient reaching h_t in a ring of d slots
+(`common.state_ring`: for d = 1, ``dh0`` itself); each (row, unit) is read and written by one
+thread only.
 """
 
 from numba import cuda
@@ -14,23 +18,26 @@ from .common import (
     ROWS_PER_THREAD,
     Workspace,
     column_sums,
-    fill,
     gate_bias,
     gemm,
     load_rows,
+    previous,
     project_inputs,
     project_inputs_backward,
     recurrent_launch,
     recurrent_weight_grads,
     rows_dot,
     sigmoid,
+    state_product,
+    state_ring,
+    sum_slots,
     tanh,
     transpose,
 )
 
 
 @cuda.jit
-def _forward_after(gates, w_t, b_hh, hs, n_h):
+def _forward_after(gates, w_t, b_hh, hs, n_h, dilation):
     """reset_after. gates: (T, B, 3H), the input projection (b_hn left out) on entry, the
     activated gates on exit; w_t: W_hh.T (H, 3H); hs: (T + 1, B, H), step 0 given;
     n_h[t + 1] = W_hn h_{t-1} + b_hn, written."""
@@ -47,6 +54,9 @@ def _forward_after(gates, w_t, b_hh, hs, n_h):
     load_rows(hs[0], row0, B, sh, hb, H, tx, bdx)
     cuda.syncthreads()
     for t in range(T):
+        if dilation > 1:
+            load_rows(hs[previous(t, dilation)], row0, B, sh, hb, H, tx, bdx)
+            cuda.syncthreads()
         for col in range(tx, GH, bdx):
             rows_dot(w_t, col, sh, hb, H, 0, H, acc)
             for q in range(ROWS_PER_THREAD):
@@ -75,7 +85,7 @@ def _forward_after(gates, w_t, b_hh, hs, n_h):
 
 
 @cuda.jit
-def _forward_before(gates, w_t, hs, n_h):
+def _forward_before(gates, w_t, hs, n_h, dilation):
     """reset_after=False. As `_forward_after`, but the projection holds every bias and
     n_h[t + 1] = r * h_{t-1}."""
     T, B, GH = gates.shape
@@ -95,6 +105,9 @@ def _forward_before(gates, w_t, hs, n_h):
             sh[rb + q * H + j] = 0
     cuda.syncthreads()
     for t in range(T):
+        if dilation > 1:
+            load_rows(hs[previous(t, dilation)], row0, B, sh, hb, H, tx, bdx)
+            cuda.syncthreads()
         for col in range(tx, 2 * H, bdx):
             rows_dot(w_t, col, sh, hb, H, 0, H, acc)
             for q in range(ROWS_PER_THREAD):
@@ -129,7 +142,8 @@ def _forward_before(gates, w_t, hs, n_h):
 @cuda.jit
 def _backward_after(gates, hs, n_h, dhs, w_hh, dgates, dpre, dh):
     """reset_after. dgates: gradient of the input projection; dpre: of W_hh h + b_hh (n's
-    part scaled by r); both (T, B, 3H), written. dh: (B, H), zero on entry, dh0 on exit."""
+    part scaled by r); both (T, B, 3H), written. dh: (d, B, H), the ring of a layer of
+    dilation d, zero on entry."""
     T, B, GH = gates.shape
     H = w_hh.shape[1]
     sh = cuda.shared.array(0, dtype=gates.dtype)
@@ -143,6 +157,8 @@ def _backward_after(gates, hs, n_h, dhs, w_hh, dgates, dpre, dh):
             sh[db + q * GH + col] = 0
     cuda.syncthreads()
     for t in range(T - 1, -1, -1):
+        s = (t + 1) % dh.shape[0]
+        p = previous(t, dh.shape[0])
         for j in range(tx, H, bdx):
             for q in range(ROWS_PER_THREAD):
                 row = row0 + q
@@ -150,9 +166,9 @@ def _backward_after(gates, hs, n_h, dhs, w_hh, dgates, dpre, dh):
                     r = gates[t, row, j]
                     z = gates[t, row, H + j]
                     n = gates[t, row, 2 * H + j]
-                    dhv = dhs[t, row, j] + dh[row, j]
+                    dhv = dhs[t, row, j] + dh[s, row, j]
                     dan = dhv * (one - z) * (one - n * n)
-                    daz = dhv * (hs[t, row, j] - n) * z * (one - z)
+                    daz = dhv * (hs[p, row, j] - n) * z * (one - z)
                     dar = dan * n_h[t + 1, row, j] * r * (one - r)
                     dgates[t, row, j] = dar
                     dgates[t, row, H + j] = daz
@@ -164,20 +180,20 @@ def _backward_after(gates, hs, n_h, dhs, w_hh, dgates, dpre, dh):
                     sh[d] = dar
                     sh[d + H] = daz
                     sh[d + 2 * H] = dan * r
-                    dh[row, j] = dhv * z  # the path through z * h_{t-1}
+                    dh[s, row, j] = dhv * z  # the path through z * h_{t-d}
         cuda.syncthreads()
         for k in range(tx, H, bdx):
             rows_dot(w_hh, k, sh, db, GH, 0, GH, acc)
             for q in range(ROWS_PER_THREAD):
                 if row0 + q < B:
-                    dh[row0 + q, k] = acc[q] + dh[row0 + q, k]
+                    dh[s, row0 + q, k] = acc[q] + dh[s, row0 + q, k]
         cuda.syncthreads()
 
 
 @cuda.jit
 def _backward_before(gates, hs, dhs, w_hh, dgates, dh):
-    """reset_after=False. dgates: (T, B, 3H), written; dh: (B, H), zero on entry, dh0 on
-    exit. Shared: the rows' gradients of a_r, a_z, a_n, in gate order."""
+    """reset_after=False. dgates: (T, B, 3H), written; dh: (d, B, H), the ring of a layer of
+    dilation d, zero on entry. Shared: the rows' gradients of a_r, a_z, a_n, in gate order."""
     T, B, GH = gates.shape
     H = w_hh.shape[1]
     sh = cuda.shared.array(0, dtype=gates.dtype)
@@ -191,41 +207,44 @@ def _backward_before(gates, hs, dhs, w_hh, dgates, dh):
             sh[db + q * GH + col] = 0
     cuda.syncthreads()
     for t in range(T - 1, -1, -1):
+        s = (t + 1) % dh.shape[0]
+        p = previous(t, dh.shape[0])
         for j in range(tx, H, bdx):
             for q in range(ROWS_PER_THREAD):
                 row = row0 + q
                 if row < B:
                     z = gates[t, row, H + j]
                     n = gates[t, row, 2 * H + j]
-                    dhv = dhs[t, row, j] + dh[row, j]
+                    dhv = dhs[t, row, j] + dh[s, row, j]
                     dan = dhv * (one - z) * (one - n * n)
-                    daz = dhv * (hs[t, row, j] - n) * z * (one - z)
+                    daz = dhv * (hs[p, row, j] - n) * z * (one - z)
                     dgates[t, row, H + j] = daz
                     dgates[t, row, 2 * H + j] = dan
                     sh[db + q * GH + H + j] = daz
                     sh[db + q * GH + 2 * H + j] = dan
-                    dh[row, j] = dhv * z
+                    dh[s, row, j] = dhv * z
         cuda.syncthreads()
         for k in range(tx, H, bdx):
-            rows_dot(w_hh, k, sh, db, GH, 2 * H, GH, acc)  # gradient of r * h_{t-1}
+            rows_dot(w_hh, k, sh, db, GH, 2 * H, GH, acc)  # gradient of r * h_{t-d}
             for q in range(ROWS_PER_THREAD):
                 row = row0 + q
                 if row < B:
                     r = gates[t, row, k]
-                    dar = acc[q] * hs[t, row, k] * r * (one - r)
+                    dar = acc[q] * hs[p, row, k] * r * (one - r)
                     dgates[t, row, k] = dar
                     sh[db + q * GH + k] = dar
-                    dh[row, k] += acc[q] * r
+                    dh[s, row, k] += acc[q] * r
         cuda.syncthreads()
         for k in range(tx, H, bdx):
             rows_dot(w_hh, k, sh, db, GH, 0, 2 * H, acc)
             for q in range(ROWS_PER_THREAD):
                 if row0 + q < B:
-                    dh[row0 + q, k] = acc[q] + dh[row0 + q, k]
+                    dh[s, row0 + q, k] = acc[q] + dh[s, row0 + q, k]
         cuda.syncthreads()
 
 
-def gru_forward(x, w_ih, w_hh, b_ih, b_hh, hs, n_h, gates, reset_after, ws: Workspace):
+def gru_forward(x, w_ih, w_hh, b_ih, b_hh, hs, n_h, gates, reset_after, dilation: int,
+                ws: Workspace):
     """`tsrnn.kernels.gru.gru_forward` on device arrays."""
     T, B, _ = x.shape
     gh, H = w_hh.shape
@@ -237,27 +256,29 @@ def gru_forward(x, w_ih, w_hh, b_ih, b_hh, hs, n_h, gates, reset_after, ws: Work
     itemsize = gates.dtype.itemsize
     if reset_after:
         grid, block, shared = recurrent_launch(B, gh, H + gh, itemsize, H)
-        _forward_after[grid, block, 0, shared](gates, w_t, b_hh, hs, n_h)
+        _forward_after[grid, block, 0, shared](gates, w_t, b_hh, hs, n_h, dilation)
     else:
         grid, block, shared = recurrent_launch(B, 2 * H, 2 * H + gh, itemsize, H)
-        _forward_before[grid, block, 0, shared](gates, w_t, hs, n_h)
+        _forward_before[grid, block, 0, shared](gates, w_t, hs, n_h, dilation)
 
 
 def gru_backward(x, w_ih, w_hh, hs, n_h, gates, dhs, dgates, dw_ih, dw_hh, db_ih, db_hh,
-                 dh0, dx, reset_after, ws: Workspace):
+                 dh0, dx, reset_after, dilation: int, ws: Workspace):
     """`tsrnn.kernels.gru.gru_backward` on device arrays; dx None for no input gradient."""
     T, B, _ = x.shape
     gh, H = w_hh.shape
-    fill(dh0, 0)
+    ring = state_ring(dh0, dilation, "ring_h", ws)
     grid, block, shared = recurrent_launch(B, H, gh, gates.dtype.itemsize, H)
     if reset_after:
         dpre = ws.array("dpre", dgates.shape, dgates.dtype)
-        _backward_after[grid, block, 0, shared](gates, hs, n_h, dhs, w_hh, dgates, dpre, dh0)
-        recurrent_weight_grads(dpre, hs, dw_hh, db_hh, ws)
+        _backward_after[grid, block, 0, shared](gates, hs, n_h, dhs, w_hh, dgates, dpre, ring)
+        sum_slots(ring, dh0)
+        recurrent_weight_grads(dpre, hs, dw_hh, db_hh, dilation, ws)
     else:
-        _backward_before[grid, block, 0, shared](gates, hs, dhs, w_hh, dgates, dh0)
+        _backward_before[grid, block, 0, shared](gates, hs, dhs, w_hh, dgates, ring)
+        sum_slots(ring, dh0)
         d2 = dgates.reshape((T * B, gh))
-        gemm(d2[:, : 2 * H], True, hs[:T].reshape((T * B, H)), False, dw_hh[: 2 * H], ws)
+        state_product(d2[:, : 2 * H], B, hs, dilation, dw_hh[: 2 * H], ws)
         gemm(d2[:, 2 * H:], True, n_h[1:].reshape((T * B, H)), False, dw_hh[2 * H:], ws)
         # every part of W_hh(.) + b_hh shares its pre-activation with W_ih x + b_ih
         column_sums(d2, db_hh, ws)

@@ -1,9 +1,10 @@
 """Stacked layers and the linear head on the GPU: `tsrnn.kernels.network` on device arrays.
 
 The same bundle (`tsrnn.kernels.Net`), the same flat ``theta`` and gradient layout, the same
-buffers (``hs``, ``saved``, ``gates`` per layer) and the same dropout convention. One
-difference: a layer above a dropout mask reads a masked copy of the layer below's outputs, kept
-for the backward (``inputs``), rather than recomputing it.
+buffers (``hs``, ``saved``, ``gates`` per layer) and the same dropout, dilation and shortcut
+conventions. One difference: a layer above a dropout mask reads a masked copy of the layer
+below's outputs, kept for the backward (``inputs``), rather than recomputing it; so does a
+layer above a shortcut (whose output is its h plus its input).
 """
 
 import numpy as np
@@ -12,7 +13,7 @@ from numba import cuda
 from ..gru import GRU
 from ..lstm import LSTM
 from ..network import head_params, layer_params, n_gates
-from .common import Workspace, column_sums, copy, fill, gemm, multiply, quiet
+from .common import Workspace, add, column_sums, copy, fill, gemm, multiply, quiet
 from .gru import gru_backward, gru_forward
 from .losses import loss_and_grad
 from .lstm import lstm_backward, lstm_forward
@@ -26,33 +27,40 @@ _head_params = head_params.py_func
 PREDICT_ROWS = 16384
 
 
-def cell_forward(cell, x, w_ih, w_hh, b_ih, b_hh, hs, saved, gates, ws: Workspace):
+def cell_forward(cell, x, w_ih, w_hh, b_ih, b_hh, hs, saved, gates, dilation: int,
+                 ws: Workspace):
     """The forward of the cell that ``cell`` is, with its options (see the CPU's)."""
     if isinstance(cell, LSTM):
-        lstm_forward(x, w_ih, w_hh, b_ih, b_hh, hs, saved, gates, ws)
+        lstm_forward(x, w_ih, w_hh, b_ih, b_hh, hs, saved, gates, dilation, ws)
     elif isinstance(cell, GRU):
-        gru_forward(x, w_ih, w_hh, b_ih, b_hh, hs, saved, gates, cell.reset_after, ws)
+        gru_forward(x, w_ih, w_hh, b_ih, b_hh, hs, saved, gates, cell.reset_after, dilation,
+                    ws)
     else:
-        rnn_forward(x, w_ih, w_hh, b_ih, b_hh, hs, gates, cell.relu, ws)
+        rnn_forward(x, w_ih, w_hh, b_ih, b_hh, hs, gates, cell.relu, dilation, ws)
 
 
 def cell_backward(cell, x, w_ih, w_hh, hs, saved, gates, dhs, dgates, dw_ih, dw_hh, db_ih,
-                  db_hh, dh0, dc0, dx, ws: Workspace):
+                  db_hh, dh0, dc0, dx, dilation: int, ws: Workspace):
     """The backward of the cell that ``cell`` is; dc0 is the LSTM's alone."""
     if isinstance(cell, LSTM):
         lstm_backward(x, w_ih, w_hh, hs, saved, gates, dhs, dgates, dw_ih, dw_hh, db_ih, db_hh,
-                      dh0, dc0, dx, ws)
+                      dh0, dc0, dx, dilation, ws)
     elif isinstance(cell, GRU):
         gru_backward(x, w_ih, w_hh, hs, saved, gates, dhs, dgates, dw_ih, dw_hh, db_ih, db_hh,
-                     dh0, dx, cell.reset_after, ws)
+                     dh0, dx, cell.reset_after, dilation, ws)
     else:
         rnn_backward(x, w_ih, w_hh, hs, gates, dhs, dgates, dw_ih, dw_hh, db_ih, db_hh, dh0,
-                     dx, cell.relu, ws)
+                     dx, cell.relu, dilation, ws)
+
+
+def _dilation(net, layer: int, T: int) -> int:
+    """As the CPU's `tsrnn.kernels.network.dilation`: at most T."""
+    return int(min(net.dilations[layer], T))
 
 
 def allocate_state(net, T, h0, c0, dropout: bool, ws: Workspace):
     """Buffers the forward fills: hs, saved (h0 and c0 in step 0; a placeholder for the RNN),
-    gates and the masked inputs of the layers above a dropout mask."""
+    gates and the inputs of the layers above a dropout mask or a shortcut."""
     L, B, H = h0.shape
     dtype = h0.dtype
     hs = ws.array("hs", (L, T + 1, B, H), dtype)
@@ -63,17 +71,41 @@ def allocate_state(net, T, h0, c0, dropout: bool, ws: Workspace):
         if isinstance(net.cell, LSTM):
             copy(c0[layer], saved[layer, 0])
     gates = ws.array("gates", (L, T, B, n_gates(net.cell) * H), dtype)
-    inputs = ws.array("inputs", (L - 1, T, B, H), dtype) if dropout else None
+    stored = L > 1 and (dropout or net.residual)
+    inputs = ws.array("inputs", (L - 1, T, B, H), dtype) if stored else None
     return hs, saved, gates, inputs
 
 
-def _layer_input(x, hs, inputs, drop, layer):
+def _input_of(net, x, hs, inputs, drop, layer):
+    """Where what layer ``layer`` reads lies: x; the layer below's h, when it is neither
+    masked nor the output of a shortcut; else ``inputs[layer - 1]`` (`_fill_input`)."""
     if layer == 0:
         return x
-    if drop is None:
+    if drop is None and not (net.residual and layer > 1):
         return hs[layer - 1][1:]
-    multiply(hs[layer - 1][1:], drop[layer - 1], inputs[layer - 1])
     return inputs[layer - 1]
+
+
+def _fill_input(net, x, hs, inputs, drop, layer):
+    """Write ``inputs[layer - 1]`` where `_input_of` says it lies: the output of the layer
+    below (its h, plus its own input when it has a shortcut), masked."""
+    out = hs[layer - 1][1:]
+    if net.residual and layer > 1:
+        add(out, _input_of(net, x, hs, inputs, drop, layer - 1), inputs[layer - 1])
+        out = inputs[layer - 1]
+    if drop is not None:
+        multiply(out, drop[layer - 1], inputs[layer - 1])
+
+
+def _head_input(net, x, hs, inputs, drop, ws: Workspace):
+    """What the head reads (B, H): the last layer's output at the last step."""
+    L = net.num_layers
+    T = x.shape[0]
+    if not (net.residual and L > 1):
+        return hs[L - 1][T]
+    top = ws.array("top", hs.shape[2:], hs.dtype)
+    add(hs[L - 1][T], _input_of(net, x, hs, inputs, drop, L - 1)[T - 1], top)
+    return top
 
 
 def forward(net, theta, x, hs, saved, gates, inputs, drop, ws: Workspace):
@@ -84,13 +116,15 @@ def forward(net, theta, x, hs, saved, gates, inputs, drop, ws: Workspace):
     T, B, _ = x.shape
     L = net.num_layers
     for layer in range(L):
-        inp = _layer_input(x, hs, inputs, drop, layer)
+        if layer > 0:
+            _fill_input(net, x, hs, inputs, drop, layer)
+        inp = _input_of(net, x, hs, inputs, drop, layer)
         w_ih, w_hh, b_ih, b_hh = _layer_params(theta, net, layer, inp.shape[2])
         cell_forward(net.cell, inp, w_ih, w_hh, b_ih, b_hh, hs[layer], saved[layer],
-                     gates[layer], ws)
+                     gates[layer], _dilation(net, layer, T), ws)
     w, b = _head_params(theta, net)
     yhat = ws.array("yhat", (B, net.output_size), x.dtype)
-    gemm(hs[L - 1][T], False, w, True, yhat, ws, bias=b)
+    gemm(_head_input(net, x, hs, inputs, drop, ws), False, w, True, yhat, ws, bias=b)
     return yhat
 
 
@@ -104,21 +138,24 @@ def backward(net, theta, x, hs, saved, gates, inputs, drop, dyhat, grad, dh0, dc
     gh = gates.shape[3]
     w, _ = _head_params(theta, net)
     dw, db = _head_params(grad, net)
-    gemm(dyhat, True, hs[L - 1][T], False, dw, ws)
+    gemm(dyhat, True, _head_input(net, x, hs, inputs, drop, ws), False, dw, ws)
     column_sums(dyhat, db, ws)
     dtop = ws.array("dtop0", (T, B, H), x.dtype)  # gradient with respect to the outputs
     fill(dtop, 0)
     gemm(dyhat, False, w, False, dtop[T - 1], ws)
     dgates = ws.array("dgates", (T, B, gh), x.dtype)
     for layer in range(L - 1, -1, -1):
-        inp = x if layer == 0 else (hs[layer - 1][1:] if drop is None else inputs[layer - 1])
+        inp = _input_of(net, x, hs, inputs, drop, layer)
         n_in = inp.shape[2]
         w_ih, w_hh, _, _ = _layer_params(theta, net, layer, n_in)
         dw_ih, dw_hh, db_ih, db_hh = _layer_params(grad, net, layer, n_in)
         # the input of layer 0 is data: its gradient is not needed
         dx = ws.array(f"dtop{(L - layer) % 2}", (T, B, H), x.dtype) if layer > 0 else None
         cell_backward(net.cell, inp, w_ih, w_hh, hs[layer], saved[layer], gates[layer], dtop,
-                      dgates, dw_ih, dw_hh, db_ih, db_hh, dh0[layer], dc0[layer], dx, ws)
+                      dgates, dw_ih, dw_hh, db_ih, db_hh, dh0[layer], dc0[layer], dx,
+                      _dilation(net, layer, T), ws)
+        if dx is not None and net.residual:  # the shortcut passes dtop to the input as well
+            add(dx, dtop, dx)
         if dx is not None and drop is not None:
             multiply(dx, drop[layer - 1], dx)
         dtop = dx
