@@ -10,14 +10,14 @@ from .estimators import (
     RNNClassifier,
     RNNRegressor,
 )
-from .forecasting import RNNForecaster, fill_gaps
+from .forecasting import ESRNNForecaster, RNNForecaster, fill_gaps
 from .network import RecurrentNetwork
 from .persistence import load
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "GRUClassifier", "GRURegressor", "LSTMClassifier", "LSTMRegressor", "RNNClassifier",
-    "RNNForecaster", "RNNRegressor", "RecurrentNetwork", "__version__", "backtest", "compare",
-    "datasets", "fill_gaps", "load", "metrics",
+    "ESRNNForecaster", "GRUClassifier", "GRURegressor", "LSTMClassifier", "LSTMRegressor",
+    "RNNClassifier", "RNNForecaster", "RNNRegressor", "RecurrentNetwork", "__version__",
+    "backtest", "compare", "datasets", "fill_gaps", "load", "metrics",
 ]

@@ -27,10 +27,11 @@ from .datasets import load_airline
 from .forecasting import RNNForecaster
 from .forecasting.base import check_horizon
 from .forecasting.baselines import ARIMA, ETS, AutoARIMA, Drift, Mean, Naive, SeasonalNaive, Theta
+from .forecasting.esrnn import ESRNNForecaster
 from .forecasting.panel import to_panel
 
-MODELS = ("lstm", "gru", "rnn", "arima", "autoarima", "ets", "theta", "naive", "snaive",
-          "drift", "mean")
+MODELS = ("lstm", "gru", "rnn", "esrnn", "arima", "autoarima", "ets", "theta", "naive",
+          "snaive", "drift", "mean")
 NEURAL = ("lstm", "gru", "rnn")
 # what the demo and `tsrnn backtest` compare by default
 DEFAULT_MODELS = ("lstm", "autoarima", "ets", "theta", "snaive")
@@ -290,6 +291,7 @@ def make_model(name: str, horizon: int, season_length: int, verbose: int = 0):
     """The forecaster a command-line model name stands for.
 
     lstm, gru, rnn: `RNNForecaster` with that cell and its defaults (``random_state=0``);
+    esrnn: `ESRNNForecaster` with its defaults (``random_state=0``);
     arima: the "airline model" ARIMA(0,1,1)(0,1,1)m (without the seasonal part when m is 1);
     autoarima, ets, theta: chosen by AICc / with the season; naive, snaive, drift, mean: the
     simple benchmarks.
@@ -298,13 +300,15 @@ def make_model(name: str, horizon: int, season_length: int, verbose: int = 0):
     if name in NEURAL:
         return RNNForecaster(cell=name, horizon=horizon, season_length=m, random_state=0,
                              verbose=verbose)
+    if name == "esrnn":
+        return ESRNNForecaster(horizon=horizon, season_length=m, random_state=0)
     if name == "arima":
         return ARIMA(order=(0, 1, 1), seasonal_order=(0, 1, 1) if m > 1 else (0, 0, 0),
                      season_length=m)
     if name == "autoarima":
         return AutoARIMA(season_length=m)
     if name == "ets":
-        return ETS(season_length=m, error="auto", trend="auto", seasonal="auto")
+        return ETS(season_length=m)
     if name == "theta":
         return Theta(season_length=m)
     if name == "snaive":

@@ -372,6 +372,44 @@ class RecurrentNetwork:
             grads["c0"] = dc0
         return float(value), grads
 
+    def backward(self, x, dyhat, h0=None, c0=None) -> dict[str, np.ndarray]:
+        """Gradients of a function of the outputs, given its gradient ``dyhat`` with respect
+        to them (a vector-Jacobian product): for a loss computed outside the network, and for
+        models that learn what the network reads (ES-RNN's smoothing).
+
+        Parameters
+        ----------
+        x : array-like of shape (batch, time, input_size)
+        dyhat : array-like of shape (batch, output_size)
+        h0, c0 : array-like of shape (num_layers, batch, hidden_size), optional
+
+        Returns
+        -------
+        dict of str to numpy.ndarray
+            The keys of `params`, and "x" (batch, time, input_size); "h0"/"c0" when given.
+            Computed on the CPU, in one thread (the kernels for ``device="cuda"`` have no
+            input gradient).
+        """
+        x_tm, h0_arr, c0_arr = self._inputs(x, h0, c0)
+        dyhat = check_numeric_array("dyhat", dyhat, 2, self.dtype)
+        if dyhat.shape != (x_tm.shape[1], self.output_size):
+            raise ValueError(f"dyhat must have shape {(x_tm.shape[1], self.output_size)}, "
+                             f"got {dyhat.shape}")
+        grad = np.empty_like(self.theta)
+        dh0 = np.empty_like(h0_arr)
+        dc0 = np.zeros_like(c0_arr)
+        dx = np.empty_like(x_tm)
+        with _SingleThreadedBlas():
+            kernels.backward_slice(self._net(), self.theta, x_tm, np.ascontiguousarray(dyhat),
+                                   h0_arr, c0_arr, grad, dh0, dc0, dx)
+        grads = self._views(grad)
+        grads["x"] = dx.transpose(1, 0, 2)
+        if h0 is not None:
+            grads["h0"] = dh0
+        if c0 is not None:
+            grads["c0"] = dc0
+        return grads
+
     def training_data(self, x, y, *, loss: str | kernels.Pinball = "mse",
                       sample_weight=None) -> TrainingData:
         """(x, y, sample_weight) checked and laid out for the kernels once, for many calls

@@ -67,6 +67,7 @@ CLASSES = {
     "GRUClassifier": "tsrnn.estimators",
     "RNNClassifier": "tsrnn.estimators",
     "RNNForecaster": "tsrnn.forecasting.neural",
+    "ESRNNForecaster": "tsrnn.forecasting.esrnn",
     "Panel": "tsrnn.forecasting.panel",
     "Naive": "tsrnn.forecasting.baselines",
     "SeasonalNaive": "tsrnn.forecasting.baselines",

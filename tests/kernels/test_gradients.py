@@ -170,3 +170,27 @@ def test_pinball_loss_by_hand_and_at_the_median():
     for bad in [(), (0.5, 1.0), (0.0,), [0.5], ("0.5",), (True,)]:
         with pytest.raises(ValueError, match="Pinball's quantiles must be"):
             net.loss_and_grad(x, y, loss=Pinball(bad))
+
+
+@pytest.mark.parametrize("num_layers, layers", [(1, {}), (3, dict(dilations=(1, 2, 3),
+                                                                   residual=True))],
+                         ids=["1", "3-dilated-residual"])
+def test_backward_from_an_output_gradient_matches_finite_differences(cell_config, num_layers,
+                                                                      layers):
+    """`RecurrentNetwork.backward`: the gradients of sum(dyhat * forward(x)) with respect to
+    the inputs and to every parameter."""
+    cell, options = cell_config
+    net = make_network(cell, {**options, **layers}, num_layers=num_layers, output_size=3)
+    x, _ = _data(batch=4, time=5, input_size=2, output_size=3, loss="mse")
+    dyhat = np.random.default_rng(5).normal(size=(4, 3))
+
+    def value():
+        return float(np.sum(dyhat * net.forward(x)))
+
+    grads = net.backward(x, dyhat)
+    numeric_x = _finite_difference(value, x)
+    assert np.linalg.norm(numeric_x) > 1e-3
+    assert relative_error(grads.pop("x"), numeric_x) <= TOLERANCE
+    numeric = net._views(_finite_difference(value, net.theta))
+    for name, g in grads.items():
+        assert relative_error(g, numeric[name], floor=1e-3) <= TOLERANCE, name

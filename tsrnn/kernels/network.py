@@ -260,10 +260,11 @@ def forward(net, theta, x, hs, saved, gates, inputs, drop):
 
 
 @inline
-def backward(net, theta, x, hs, saved, gates, inputs, drop, dyhat, grad, dh0, dc0):
+def backward(net, theta, x, hs, saved, gates, inputs, drop, dyhat, grad, dh0, dc0, dx0):
     """Backward of `forward` from dyhat (B, O): write the gradient of every parameter into
     ``grad`` (theta's layout), and those of h0 and c0 into dh0, dc0 (L, B, H; dc0 is left
-    untouched unless the cell is an LSTM)."""
+    untouched unless the cell is an LSTM), and that of x into dx0 (T, B, I), unless it has
+    no columns (training: x is data)."""
     T, B, n_in = x.shape
     L = net.num_layers
     H = net.hidden_size
@@ -279,8 +280,7 @@ def backward(net, theta, x, hs, saved, gates, inputs, drop, dyhat, grad, dh0, dc
         inp = layer_input(net, x, hs, inputs, drop, layer)
         w_ih, w_hh, _, _ = layer_params(theta, net, layer, inp.shape[2])
         dw_ih, dw_hh, db_ih, db_hh = layer_params(grad, net, layer, inp.shape[2])
-        # the input of layer 0 is data: its gradient is not needed
-        dx = np.empty((T, B, H if layer > 0 else 0), x.dtype)
+        dx = np.empty((T, B, H), x.dtype) if layer > 0 else dx0
         cell_backward(net.cell, inp, w_ih, w_hh, hs[layer], saved[layer], gates[layer], dtop,
                       dgates, dw_ih, dw_hh, db_ih, db_hh, dh0[layer], dc0[layer], dx,
                       dilation(net, layer, T))
@@ -310,8 +310,19 @@ def value_and_grad_slice(net, theta, x, y, w, drop, h0, c0, grad, dh0, dc0):
     yhat = forward(net, theta, x, hs, saved, gates, inputs, drop)
     dyhat = np.empty_like(yhat)
     value = loss_and_grad(net.loss, yhat, y, w, dyhat)
-    backward(net, theta, x, hs, saved, gates, inputs, drop, dyhat, grad, dh0, dc0)
+    no_dx = np.empty((x.shape[0], x.shape[1], 0), x.dtype)
+    backward(net, theta, x, hs, saved, gates, inputs, drop, dyhat, grad, dh0, dc0, no_dx)
     return value
+
+
+@kernel
+def backward_slice(net, theta, x, dyhat, h0, c0, grad, dh0, dc0, dx):
+    """Forward, then backward from a given dyhat (B, O) on one thread (a vector-Jacobian
+    product): the gradients of the parameters, of h0 and c0, and of x (T, B, I) into dx."""
+    hs, saved, gates, inputs = allocate_state(net, x.shape[0], h0, c0)
+    no_drop = np.empty((0, 0, 0, 0), x.dtype)
+    forward(net, theta, x, hs, saved, gates, inputs, no_drop)
+    backward(net, theta, x, hs, saved, gates, inputs, no_drop, dyhat, grad, dh0, dc0, dx)
 
 
 @register_jitable  # a plain function in Python, compiled where a kernel calls it
