@@ -89,6 +89,9 @@ def test_importing_tsrnn_leaves_sktime_out():
     code = ("import sys, tsrnn, tsrnn.baselines, tsrnn.backtest, tsrnn.cli; "
             "assert 'sktime' not in sys.modules")
     subprocess.run([sys.executable, "-c", code], check=True)
+    without = subprocess.run([sys.executable, "-c", "import sys; sys.modules['sktime'] = None; "
+                              "import tsrnn.sktime"], capture_output=True, text=True)
+    assert without.returncode and 'pip install "tsrnn[sktime]"' in without.stderr
 
 
 @pytest.mark.parametrize("fh, steps", [

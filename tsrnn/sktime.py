@@ -54,7 +54,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from sktime.forecasting.base import BaseForecaster
+
+try:
+    from sktime.forecasting.base import BaseForecaster
+except ImportError:
+    raise ImportError('tsrnn.sktime needs sktime: pip install "tsrnn[sktime]"') from None
 
 from .forecasting import RNNForecaster as _RNNForecaster
 from .forecasting import baselines
