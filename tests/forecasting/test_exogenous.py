@@ -251,6 +251,18 @@ def test_fill_gaps_fills_what_forecasters_refuse():
     Naive().fit(filled)
 
 
+def test_periods_with_gaps_are_refused_as_dates_are():
+    y = load_airline()
+    periods = y.set_axis(y.index.to_period("M"))
+    for gappy, freq in ((y.drop(y.index[[10, 11]]), "MS"),
+                        (periods.drop(periods.index[[10, 11]]), "M")):
+        with pytest.raises(ValueError, match="gaps.*fill_gaps"):
+            Naive().fit(gappy)
+        Naive().fit(fill_gaps(gappy, freq=freq))
+    # a multiple of a period steps by its multiple
+    Naive().fit(pd.Series(1.0, index=pd.period_range("2000-01", periods=5, freq="2M")))
+
+
 def test_fill_gaps_keeps_each_form_and_late_starts():
     long = make_panel(n_series=2, length=12, random_state=0).drop(index=[3, 15])
     out = fill_gaps(long, freq="MS")

@@ -109,12 +109,18 @@ def regular(index: pd.Index, values: np.ndarray, what: str, min_length: int, fre
     try:  # raises when the dates do not follow that frequency (gaps)
         if isinstance(index, pd.PeriodIndex):
             index = pd.PeriodIndex(index, freq=freq, name="ds")
+            # a PeriodIndex takes gaps without a word: its ordinals must step by the
+            # frequency's multiple
+            follows = bool((np.diff(index.asi8) == index.freq.n).all())
         else:
             index = pd.DatetimeIndex(index, freq=freq, name="ds")
+            follows = True
     except ValueError:
+        follows = False
+    if not follows:
         raise ValueError(f"{what}'s dates do not follow its frequency {freq} (gaps or "
                          "irregular timestamps): fill the gaps first, e.g. with "
-                         "tsrnn.fill_gaps(y)") from None
+                         "tsrnn.fill_gaps(y)")
     return index, values
 
 
