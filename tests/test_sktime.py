@@ -34,7 +34,7 @@ TINY = tsk.RNNForecaster.get_test_params()[0]  # a tiny network, seeded
 
 
 def wrapped(name: str) -> type:
-    return tsrnn.RNNForecaster if name == "RNNForecaster" else getattr(baselines, name)
+    return getattr(tsrnn, name) if name.endswith("RNNForecaster") else getattr(baselines, name)
 
 
 def cannot_pass(adapter: type, check: str, error) -> bool:
@@ -44,10 +44,14 @@ def cannot_pass(adapter: type, check: str, error) -> bool:
     # per series and asks predict_var and predict_proba (which sktime derives from the
     # intervals) for fh = [1, 2, 3]: 11 are needed. tsrnn refuses with a ValueError that says
     # so, where sktime's checks skip only a NotImplementedError.
+    # ESRNNForecaster models logs (Smyl's multiplicative smoothing): sktime's update test
+    # with X fits data that hold values <= 0, which it refuses, naming them.
     return (adapter is tsk.RNNForecaster and "ForecasterFitPredictPanelSimple" in check
             and ("predict_var" in check or "predict_proba" in check)
             and isinstance(error, ValueError)
-            and "too short to calibrate intervals" in str(error))
+            and "too short to calibrate intervals" in str(error)) or (
+        adapter is tsk.ESRNNForecaster and "test_update_with_exogenous_variables" in check
+        and isinstance(error, ValueError) and "all > 0" in str(error))
 
 
 @pytest.mark.parametrize("adapter", ADAPTERS, ids=tsk.__all__)

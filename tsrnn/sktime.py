@@ -60,12 +60,13 @@ try:
 except ImportError:
     raise ImportError('tsrnn.sktime needs sktime: pip install "tsrnn[sktime]"') from None
 
+from .forecasting import ESRNNForecaster as _ESRNNForecaster
 from .forecasting import RNNForecaster as _RNNForecaster
 from .forecasting import baselines
 from .forecasting.panel import Panel, to_panel
 
-__all__ = ["ARIMA", "ETS", "AutoARIMA", "Drift", "Mean", "Naive", "RNNForecaster",
-           "SeasonalNaive", "Theta"]
+__all__ = ["ARIMA", "ESRNNForecaster", "ETS", "AutoARIMA", "Drift", "Mean", "Naive",
+           "RNNForecaster", "SeasonalNaive", "Theta"]
 
 # sktime's mtypes of one series, a panel and a hierarchy, all pandas frames with the time last
 # in the row index: one conversion serves the three
@@ -343,6 +344,11 @@ RNNForecaster = _adapter(
     # (10 to 50 observations) hold
     [_RNN_TEST, {**_RNN_TEST, "cell": "gru", "strategy": "recursive", "lags": 4}],
     "season_length=12, hidden_size=8, max_iter=20, n_models=1, random_state=0")
+# horizon=5: ESRNNForecaster forecasts up to its horizon, and sktime's tests ask up to 5 steps
+_ESRNN_TEST = {"horizon": 5, "hidden_size": 4, "max_iter": 2, "n_models": 1, "random_state": 0}
+ESRNNForecaster = _adapter(
+    _ESRNNForecaster, [_ESRNN_TEST, {**_ESRNN_TEST, "lags": 2, "dilations": (1, 2, 4)}],
+    "horizon=3, season_length=12, max_iter=10, n_models=1, random_state=0")
 Naive = _adapter(baselines.Naive, [{}], "")
 SeasonalNaive = _adapter(baselines.SeasonalNaive, [{}, {"season_length": 3}],
                          "season_length=12")
