@@ -138,6 +138,12 @@ def test_backtest_and_command_line(tmp_path):
                             horizon=6, n_windows=2)
     assert len(result.forecasts) == 12 and np.isfinite(result.forecasts["yhat"]).all()
     assert type(cli.make_model("esrnn", 6, 12)) is ESRNNForecaster
+    y.rename_axis("ds").rename("y").to_frame().to_csv(tmp_path / "air.csv")
+    out = tmp_path / "forecast.csv"
+    assert cli.main(["forecast", str(tmp_path / "air.csv"), "--model", "esrnn", "--horizon",
+                     "3", "--out", str(out)]) == 0
+    written = pd.read_csv(out)
+    assert len(written) == 3 and np.isfinite(written.select_dtypes("number")).all().all()
 
 
 @pytest.mark.parametrize("params, match", [

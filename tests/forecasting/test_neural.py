@@ -235,6 +235,18 @@ def test_a_multi_quantile_head_covers_held_out_values():
         tsrnn.RNNForecaster(loss="quantile", quantiles=(0.5, 2.0)).fit(load_airline())
 
 
+def test_dilated_residual_networks_reach_the_estimators():
+    y = load_airline()
+    f = tsrnn.RNNForecaster(horizon=3, season_length=12, num_layers=3, dilations=(1, 2, 4),
+                            residual=True, **FAST).fit(y)
+    net = f.estimators_[0].network_
+    assert net.dilations == (1, 2, 4) and net.residual and np.isfinite(f.predict(3)).all()
+    with pytest.raises(ValueError, match="dilations"):
+        tsrnn.RNNForecaster(num_layers=2, dilations=(1,)).fit(y)
+    with pytest.raises(TypeError, match="residual"):
+        tsrnn.RNNForecaster(residual="yes").fit(y)
+
+
 def test_a_calibration_kept_as_one_array_loads_as_the_horizon_s():
     """Files saved before intervals beyond the horizon hold one array (or None)."""
     state = dict(vars(tsrnn.RNNForecaster(horizon=3)), calibration_=np.ones((4, 3)))
