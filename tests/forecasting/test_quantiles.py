@@ -6,21 +6,14 @@ import pandas as pd
 import pytest
 
 import tsrnn
-from tsrnn.baselines import ARIMA, ETS, AutoARIMA, Drift, Mean, Naive, SeasonalNaive, Theta
+from tests.forecasting.test_baselines import BASELINES
+from tsrnn.baselines import Naive
 from tsrnn.datasets import load_airline
 
-FORECASTERS = {
-    "naive": lambda: Naive(),
-    "snaive": lambda: SeasonalNaive(season_length=12),
-    "drift": lambda: Drift(),
-    "mean": lambda: Mean(),
-    "arima": lambda: ARIMA(order=(1, 1, 1)),
-    "autoarima": lambda: AutoARIMA(season_length=12, max_p=1, max_q=1),
-    "ets": lambda: ETS(season_length=12, trend="add", seasonal="mul"),
-    "theta": lambda: Theta(season_length=12),
-    "rnn": lambda: tsrnn.RNNForecaster(horizon=6, season_length=12, hidden_size=8,
-                                       max_iter=5, n_models=1, random_state=0),
-}
+TINY = dict(hidden_size=8, max_iter=5, n_models=1, random_state=0)
+FORECASTERS = {**BASELINES,
+               "rnn": lambda: tsrnn.RNNForecaster(horizon=6, season_length=12, **TINY),
+               "esrnn": lambda: tsrnn.ESRNNForecaster(horizon=6, season_length=12, **TINY)}
 
 
 @pytest.mark.parametrize("name", list(FORECASTERS))
