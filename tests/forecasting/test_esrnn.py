@@ -109,6 +109,18 @@ def test_on_airline_it_beats_the_seasonal_naive():
     assert mae < 0.6 * naive  # measured: 14.4 against 47.8 (ETS(M,A,M): 20.1)
 
 
+def test_intervals_cover_as_promised_on_a_panel():
+    panel = make_panel(n_series=30, length=96, noise=0.1, random_state=3)
+    inside = []
+    for cut in (72, 78, 84):
+        f = ESRNNForecaster(horizon=12, season_length=12, max_iter=10, n_models=1,
+                            random_state=0).fit(panel.groupby("unique_id").head(cut))
+        actual = panel.groupby("unique_id").nth(list(range(cut, cut + 12)))["y"].to_numpy()
+        interval = f.predict_interval(12, coverage=0.9)
+        inside.extend((interval["lower"] <= actual) & (actual <= interval["upper"]))
+    assert len(inside) == 1080 and abs(np.mean(inside) - 0.9) <= 0.04  # measured: 0.896
+
+
 def test_intervals_update_horizon_and_persistence(tmp_path):
     y = load_airline()
     f = ESRNNForecaster(horizon=6, season_length=12, **TINY).fit(y[:-6])

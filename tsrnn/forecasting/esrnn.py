@@ -45,6 +45,8 @@ DILATIONS = {1: (1, 6), 4: (1, 2, 4, 8), 12: (1, 3, 6, 12)}
 # Adam's moments and clipping of the network's gradient norm (per batch)
 BETAS = (0.9, 0.999)
 CLIP_NORM = 1.0
+# Forecast origins whose residuals calibrate the intervals, over all series together
+CALIBRATION_ORIGINS = 200
 _CALIBRATION_LOCK = threading.Lock()
 
 
@@ -282,8 +284,9 @@ class ESRNNForecaster(Forecaster):
     def _predict_interval(self, panel: Panel, horizon: int,
                           coverages: list[float]) -> list[np.ndarray]:
         """Split conformal per step, in logs: the forecast times exp(+-q), q the quantile of
-        |log actual - log forecast| over the series' last ``horizon`` values forecast by
-        models trained without them (computed once, from the history fitted on)."""
+        |log actual - log forecast| over the last origins of every series, forecast by
+        models trained without the values after them (computed once, from the history
+        fitted on)."""
         with _CALIBRATION_LOCK:
             if self.calibration_ is None:
                 self.calibration_ = self._calibration_residuals()
@@ -297,17 +300,35 @@ class ESRNNForecaster(Forecaster):
         return bounds
 
     def _calibration_residuals(self) -> np.ndarray:
+        """|log actual - log forecast|, (origins, horizon): about `CALIBRATION_ORIGINS` of
+        them over the series, the last origins of each, forecast by networks and smoothing
+        trained on each series without its last ``span`` values (at most a third of its
+        windows, as RNNForecaster's calibration keeps two thirds); the smoothing then runs
+        on to each origin with the parameters it learnt, as `update` does."""
         h = self.horizon
-        values = [v[:n] for v, n in zip(self.panel_.values, self._fit_lengths, strict=True)]
-        rows = [k for k in self.modelled_ if values[k].size - h > self._lags]
+        values = [self.panel_.values[k][:n] for k, n in
+                  zip(self.modelled_, np.array(self._fit_lengths)[self.modelled_], strict=True)]
+        per_series = max(int(np.ceil(CALIBRATION_ORIGINS / len(values))), 1)
+        spans = [min(per_series + h - 1, max(h, (v.size - self._lags) // 3)) for v in values]
+        rows = [k for k, (v, span) in enumerate(zip(values, spans, strict=True))
+                if v.size - span > self._lags]
         if not rows:
             raise ValueError(f"the series are too short to calibrate intervals: one needs "
                              f"more than lags + horizon = {self._lags + h} values")
-        shorter = [values[k][:-h] for k in rows]
-        networks, smoothing = self._train(*_end_aligned(shorter))
-        forecasts = self._forecast(networks, smoothing, shorter, np.arange(len(rows)), h)
-        actual = np.array([values[k][-h:] for k in rows])
-        return np.abs(np.log(actual) - np.log(np.array(forecasts)))
+        values, spans = [values[k] for k in rows], [spans[k] for k in rows]
+        networks, smoothing = self._train(*_end_aligned(
+            [v[:-span] for v, span in zip(values, spans, strict=True)]))
+        residuals = []
+        for back in range(h, max(spans) + 1):  # origins at each series' length - back
+            mine = [k for k, span in enumerate(spans) if back <= span]
+            known = [values[k][:-back] for k in mine]
+            forecasts = self._forecast(networks, [[p[mine] for p in params]
+                                                  for params in smoothing],
+                                       known, np.arange(len(mine)), h)
+            for k, f in zip(mine, forecasts, strict=True):
+                actual = values[k][values[k].size - back: values[k].size - back + h]
+                residuals.append(np.abs(np.log(actual) - np.log(f)))
+        return np.array(residuals)
 
     def _update(self, panel: Panel) -> None:
         """New observations move the origin: the smoothing runs on over them with the
