@@ -387,8 +387,8 @@ class RecurrentNetwork:
         -------
         dict of str to numpy.ndarray
             The keys of `params`, and "x" (batch, time, input_size); "h0"/"c0" when given.
-            Computed on the CPU, in one thread (the kernels for ``device="cuda"`` have no
-            input gradient).
+            Computed on the CPU (the kernels for ``device="cuda"`` have no input gradient), in
+            slices of the batch on threads as `loss_and_grad`.
         """
         x_tm, h0_arr, c0_arr = self._inputs(x, h0, c0)
         dyhat = check_numeric_array("dyhat", dyhat, 2, self.dtype)
@@ -400,8 +400,8 @@ class RecurrentNetwork:
         dc0 = np.zeros_like(c0_arr)
         dx = np.empty_like(x_tm)
         with _SingleThreadedBlas():
-            kernels.backward_slice(self._net(), self.theta, x_tm, np.ascontiguousarray(dyhat),
-                                   h0_arr, c0_arr, grad, dh0, dc0, dx)
+            kernels.vector_jacobian(self._net(), self.theta, x_tm, np.ascontiguousarray(dyhat),
+                                    h0_arr, c0_arr, grad, dh0, dc0, dx)
         grads = self._views(grad)
         grads["x"] = dx.transpose(1, 0, 2)
         if h0 is not None:

@@ -194,3 +194,19 @@ def test_backward_from_an_output_gradient_matches_finite_differences(cell_config
     numeric = net._views(_finite_difference(value, net.theta))
     for name, g in grads.items():
         assert relative_error(g, numeric[name], floor=1e-3) <= TOLERANCE, name
+
+
+def test_backward_of_a_batch_in_slices_equals_its_rows_backward():
+    """A batch of 70 runs as parallel slices: the inputs' gradients are each row's, and the
+    parameters' the sum over rows (float64, to rounding)."""
+    net = make_network("lstm", {"dilations": (1, 2), "residual": True}, num_layers=2,
+                       output_size=3)
+    rng = np.random.default_rng(2)
+    x, dyhat = rng.normal(size=(70, 6, 2)), rng.normal(size=(70, 3))
+    whole = net.backward(x, dyhat)
+    parts = [net.backward(x[lo:hi], dyhat[lo:hi]) for lo, hi in ((0, 9), (9, 40), (40, 70))]
+    np.testing.assert_allclose(whole["x"], np.concatenate([p["x"] for p in parts]),
+                               rtol=1e-12, atol=1e-14)
+    for name in net.params:
+        np.testing.assert_allclose(whole[name], sum(p[name] for p in parts), rtol=1e-10,
+                                   atol=1e-12, err_msg=name)

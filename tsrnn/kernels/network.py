@@ -437,28 +437,57 @@ def value_and_grad(net, theta, x, y, w, drop, h0, c0, grad, dh0, dc0):
     w sums to one over the whole batch, so the slices' losses and gradients simply add up,
     in slice order.
     """
-    B = x.shape[1]
-    chunks = n_chunks(B)
-    if chunks == 1:
+    if n_chunks(x.shape[1]) == 1:
         return value_and_grad_slice(net, theta, x, y, w, drop, h0, c0, grad, dh0, dc0)
-    values = np.zeros(chunks)
-    grads = np.zeros((chunks, theta.size), theta.dtype)
 
-    def run(chunk, lo, hi):
-        dh0_c = np.zeros((h0.shape[0], hi - lo, h0.shape[2]), h0.dtype)
-        dc0_c = np.zeros_like(dh0_c)
-        values[chunk] = value_and_grad_slice(
+    def run(lo, hi, grad_c, dh0_c, dc0_c):
+        return value_and_grad_slice(
             net, theta, np.ascontiguousarray(x[:, lo:hi]), np.ascontiguousarray(y[lo:hi]),
             np.ascontiguousarray(w[lo:hi]),
             np.ascontiguousarray(drop[:, :, lo:hi]) if drop.size else drop,
             np.ascontiguousarray(h0[:, lo:hi]), np.ascontiguousarray(c0[:, lo:hi]),
-            grads[chunk], dh0_c, dc0_c,
-        )
+            grad_c, dh0_c, dc0_c)
+
+    return _in_slices(run, x.shape[1], grad, dh0, dc0)
+
+
+def vector_jacobian(net, theta, x, dyhat, h0, c0, grad, dh0, dc0, dx):
+    """`backward_slice` on `n_chunks` slices of the batch in parallel: the gradients of the
+    parameters (summed in slice order), of h0, c0 and of x (T, B, I) for the outputs'
+    gradient dyhat."""
+    if n_chunks(x.shape[1]) == 1:
+        backward_slice(net, theta, x, dyhat, h0, c0, grad, dh0, dc0, dx)
+        return
+
+    def run(lo, hi, grad_c, dh0_c, dc0_c):
+        dx_c = np.empty((x.shape[0], hi - lo, x.shape[2]), x.dtype)
+        backward_slice(net, theta, np.ascontiguousarray(x[:, lo:hi]),
+                       np.ascontiguousarray(dyhat[lo:hi]), np.ascontiguousarray(h0[:, lo:hi]),
+                       np.ascontiguousarray(c0[:, lo:hi]), grad_c, dh0_c, dc0_c, dx_c)
+        dx[:, lo:hi] = dx_c
+        return 0.0
+
+    _in_slices(run, x.shape[1], grad, dh0, dc0)
+
+
+def _in_slices(run, batch: int, grad, dh0, dc0) -> float:
+    """``run(lo, hi, grad, dh0, dc0)`` (a float) on `n_chunks` slices of the batch on
+    threads, each with its own gradient buffers; the values and the parameters' gradients
+    summed in slice order into the return value and ``grad``, the states' into their rows
+    of dh0 and dc0."""
+    chunks = n_chunks(batch)
+    values = np.zeros(chunks)
+    grads = np.zeros((chunks, grad.size), grad.dtype)
+
+    def lane(chunk, lo, hi):
+        dh0_c = np.zeros((dh0.shape[0], hi - lo, dh0.shape[2]), dh0.dtype)
+        dc0_c = np.zeros_like(dh0_c)
+        values[chunk] = run(lo, hi, grads[chunk], dh0_c, dc0_c)
         dh0[:, lo:hi] = dh0_c
         dc0[:, lo:hi] = dc0_c
 
-    run_parallel([lambda c=c, lo=lo, hi=hi: run(c, lo, hi)
-                  for c, (lo, hi) in enumerate(_bounds(B, chunks))])
+    run_parallel([lambda c=c, lo=lo, hi=hi: lane(c, lo, hi)
+                  for c, (lo, hi) in enumerate(_bounds(batch, chunks))])
     grad[:] = grads[0]
     value = values[0]
     for chunk in range(1, chunks):
