@@ -11,7 +11,15 @@ from .common import LOOP_MAX_COLUMNS, LOOP_MAX_ROWS
 from .gru import GRU
 from .losses import LOSSES, Pinball
 from .lstm import LSTM
-from .network import Net, backward_slice, n_chunks, n_gates, predict, value_and_grad
+from .network import (
+    Net,
+    backward_slice,
+    n_chunks,
+    n_gates,
+    predict,
+    state_gradients_slice,
+    value_and_grad,
+)
 from .optim import OPTIMIZERS, OptimizerState
 from .rnn import RNN
 from .smoothing import (
@@ -27,5 +35,5 @@ __all__ = [
     "GRU", "LOOP_MAX_COLUMNS", "LOOP_MAX_ROWS", "LOSSES", "LSTM", "OPTIMIZERS", "RNN", "Epoch",
     "Net", "OptimizerState", "Pinball", "backward_slice", "check_smoothing_inputs",
     "es_backward", "es_forward", "level_penalty_backward", "level_penalty_forward", "n_chunks",
-    "n_gates", "predict", "train_epoch", "value_and_grad",
+    "n_gates", "predict", "state_gradients_slice", "train_epoch", "value_and_grad",
 ]
