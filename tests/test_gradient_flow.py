@@ -181,6 +181,21 @@ def test_a_contracting_tanh_rnn_shrinks_the_gradient_going_back():
     assert flow[0] < s ** 20 * flow[-1]
 
 
+def test_tiny_gradients_do_not_underflow():
+    """The gradients of a vanishing flow go far below 1e-154, where a sum of squares
+    underflows: scaling the head's weights by s scales every state's gradient by s (the
+    outputs, and so d loss / d yhat, hardly move at these s), and so the flow."""
+    net = make_network("rnn", {"nonlinearity": "tanh"}, output_size=1)
+    x, y = _data(net)
+    head = net.params["head.weight"]
+    head *= 1e-100
+    flow_100 = net.gradient_flow(x, y)
+    head *= 1e-100
+    flow_200 = net.gradient_flow(x, y)
+    assert flow_100.min() > 0
+    assert _relative_error(flow_200 * 1e100, flow_100) <= 1e-12
+
+
 def test_rows_own_losses_make_it_independent_of_the_batch():
     """The flow of a batch is the mean of its rows' flows, whatever the loss (each row's own
     loss is differentiated, not the batch's mean)."""

@@ -453,7 +453,9 @@ class RecurrentNetwork:
         with _SingleThreadedBlas():
             kernels.state_gradients_slice(self._net(kernel_loss), self.theta, x_tm, y_arr,
                                           weights, h0, c0, dstates)
-        return np.linalg.norm(dstates.astype(np.float64), axis=3).mean(axis=2)
+        # hypot, not the root of a sum of squares, whose squares underflow below 1e-154:
+        # the vanishing gradients this measures go far lower
+        return np.hypot.reduce(dstates.astype(np.float64), axis=3).mean(axis=2)
 
     def training_data(self, x, y, *, loss: str | kernels.Pinball = "mse",
                       sample_weight=None) -> TrainingData:
