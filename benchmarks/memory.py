@@ -55,10 +55,12 @@ MODELS = {  # name -> RecurrentNetwork options
     "rnn dilated+res": {"cell": "rnn", "num_layers": 4, **STACK},
 }
 # T -> (training sequences, epochs). T = 1000 gets a quarter of the sequences and half the
-# epochs: its steps cost 5x those of T = 200 per sequence, and 5-6x more again per step in
-# float32, where the vanishing gradients pass through subnormal numbers (measured, LSTM,
-# 500 sequences: 0.8 us per sequence-step at T = 200, 5 us at T = 1000; float64, whose
-# subnormals start 270 decades lower, 3.4 us), which would take the run past half an hour.
+# epochs: a sequence costs 5x as many steps as at T = 200, and each step 5-6x more in float32,
+# where the vanishing gradients pass through subnormal numbers (measured, one-layer LSTM on
+# 500 sequences, loaded machine: a training epoch 0.8 us per sequence-step at T = 200, 5 us at
+# T = 1000; loss_and_grad at T = 1000 2.6 s in float32 against 1.7 s in float64, whose
+# subnormals start 270 decades lower, where at T = 200 float32 was 4x faster). The same
+# budget as T = 200 would take the run past half an hour.
 FULL = {"runs": {50: (4000, 20), 200: (4000, 20), 1000: (1000, 10)}, "test": 500,
         "flow_rows": 100}
 QUICK = {"runs": {20: (256, 2), 50: (256, 2)}, "test": 128, "flow_rows": 32}
