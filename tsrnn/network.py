@@ -410,6 +410,53 @@ class RecurrentNetwork:
             grads["c0"] = dc0
         return grads
 
+    def gradient_flow(self, x, y, loss: str | kernels.Pinball = "mse") -> np.ndarray:
+        """How strongly the loss reaches back in time: the norm of its gradient with respect
+        to each step's hidden state, per layer, averaged over the sequences.
+
+        ``flow[l, t]`` is the mean over the rows b of x of ||dl_b / dh_t||, where h_t is
+        layer l's hidden state after step t (of its h alone: the LSTM's c_t, and the input
+        that a shortcut adds to h, are not included) and l_b is row b's own loss (the loss of
+        `loss_and_grad` on that row alone). The derivative is the total one that
+        backpropagation through time accumulates: through every later step that reads h_t
+        and through the layers above. A curve that falls steeply from the last step back to
+        the first is a vanishing gradient: what happened early hardly moves the loss, so the
+        network cannot learn to use it.
+
+        Each row's own loss rather than the batch's mean, so that the numbers do not shrink
+        as the batch grows (with a batch of one they are the norms of `loss_and_grad`'s
+        gradient).
+
+        Parameters
+        ----------
+        x : array-like of shape (batch, time, input_size)
+        y : array-like
+            Targets, as in `loss_and_grad`.
+        loss : {"mse", "mae", "huber", "cross_entropy"} or tsrnn.kernels.Pinball
+            As in `loss_and_grad`.
+
+        Returns
+        -------
+        numpy.ndarray of shape (num_layers, time), float64
+            Computed on the CPU, in one thread, from the network's parameters, whatever its
+            device (the CUDA kernels do not keep these gradients); no dropout; zero initial
+            states.
+        """
+        kernel_loss = _kernel_loss(loss)
+        x_tm, h0, c0 = self._inputs(x, None, None)
+        T, batch = x_tm.shape[:2]
+        y_arr = self._targets(y, batch, loss)
+        # weights summing to one in every row: the kernel's loss is then the sum of the rows'
+        # own losses, and row b's states get the gradient of l_b alone
+        weights = np.full((batch, self.output_size), 1.0 / self.output_size, self.dtype)
+        dstates = np.empty((self.num_layers, T, batch, self.hidden_size), self.dtype)
+        with _SingleThreadedBlas():
+            kernels.state_gradients_slice(self._net(kernel_loss), self.theta, x_tm, y_arr,
+                                          weights, h0, c0, dstates)
+        # hypot, not the root of a sum of squares, whose squares underflow below 1e-154:
+        # the vanishing gradients this measures go far lower
+        return np.hypot.reduce(dstates.astype(np.float64), axis=3).mean(axis=2)
+
     def training_data(self, x, y, *, loss: str | kernels.Pinball = "mse",
                       sample_weight=None) -> TrainingData:
         """(x, y, sample_weight) checked and laid out for the kernels once, for many calls

@@ -11,7 +11,15 @@ from .common import LOOP_MAX_COLUMNS, LOOP_MAX_ROWS
 from .gru import GRU
 from .losses import LOSSES, Pinball
 from .lstm import LSTM
-from .network import Net, n_chunks, n_gates, predict, value_and_grad, vector_jacobian
+from .network import (
+    Net,
+    n_chunks,
+    n_gates,
+    predict,
+    state_gradients_slice,
+    value_and_grad,
+    vector_jacobian,
+)
 from .optim import OPTIMIZERS, OptimizerState
 from .rnn import RNN
 from .smoothing import (
@@ -27,5 +35,6 @@ __all__ = [
     "GRU", "LOOP_MAX_COLUMNS", "LOOP_MAX_ROWS", "LOSSES", "LSTM", "OPTIMIZERS", "RNN", "Epoch",
     "Net", "OptimizerState", "Pinball", "check_smoothing_inputs",
     "es_backward", "es_forward", "level_penalty_backward", "level_penalty_forward", "n_chunks",
-    "n_gates", "predict", "train_epoch", "value_and_grad", "vector_jacobian",
+    "n_gates", "predict", "state_gradients_slice", "train_epoch", "value_and_grad",
+    "vector_jacobian",
 ]

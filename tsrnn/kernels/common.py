@@ -207,6 +207,19 @@ def previous(t, dilation):
 
 
 @inline
+def keep_state_grad(dh_total, t, dht, dh):
+    """``dh_total[t] = dht + dh`` unless dh_total is empty: what BPTT sums for state h_t, the
+    gradient from above (dht) plus that through the step that reads h_t (dh, from the ring),
+    kept for `network.state_gradients_slice`. A loop of its own, outside the cells' step
+    arithmetic, so that a cell's hot loops stay as they were when nothing is kept."""
+    if dh_total.size:
+        out = dh_total[t]
+        for r in range(out.shape[0]):
+            for k in range(out.shape[1]):
+                out[r, k] = dht[r, k] + dh[r, k]
+
+
+@inline
 def sum_slots(ring, out):
     """``out = ring[0] + ring[1] + ...`` (B, H): the initial state's gradient, in slot order."""
     copy_into(out, ring[0])

@@ -25,6 +25,7 @@ from .common import (
     add_tanh,
     column_sums,
     inline,
+    keep_state_grad,
     matmul_t,
     previous,
     product_operand,
@@ -108,12 +109,14 @@ def gru_forward(x, w_ih, w_hh, b_ih, b_hh, hs, n_h, gates, reset_after, dilation
 
 @inline
 def gru_backward(x, w_ih, w_hh, hs, n_h, gates, dhs, dgates,
-                 dw_ih, dw_hh, db_ih, db_hh, dh0, dx, reset_after, dilation):
+                 dw_ih, dw_hh, db_ih, db_hh, dh0, dx, dh_total, reset_after, dilation):
     """Backward of `gru_forward`.
 
     dhs: (T, B, H), gradient with respect to h_1 .. h_T from above (read only);
     dgates: (T, B, 3H) workspace, left holding the gradient of the input projection.
-    Writes dw_ih, dw_hh, db_ih, db_hh, dh0 and, unless ``dx.size == 0``, dx (T, B, I).
+    Writes dw_ih, dw_hh, db_ih, db_hh, dh0 and, unless ``dx.size == 0``, dx (T, B, I);
+    unless ``dh_total.size == 0``, dh_total (T, B, H): the gradient reaching h_1 .. h_T by
+    every path (`common.keep_state_grad`).
     """
     T, B, _ = x.shape
     H = w_hh.shape[1]
@@ -132,6 +135,7 @@ def gru_backward(x, w_ih, w_hh, hs, n_h, gates, dhs, dgates,
             h_prev = hs[previous(t, dilation)]
             hn = n_h[t + 1]
             dht = dhs[t]
+            keep_state_grad(dh_total, t, dht, dh)
             for b in range(B):
                 for j in range(H):
                     r = gt[b, j]
@@ -163,6 +167,7 @@ def gru_backward(x, w_ih, w_hh, hs, n_h, gates, dhs, dgates,
             da = dgates[t]
             h_prev = hs[previous(t, dilation)]
             dht = dhs[t]
+            keep_state_grad(dh_total, t, dht, dh)
             for b in range(B):
                 for j in range(H):
                     z = gt[b, H + j]

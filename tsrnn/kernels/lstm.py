@@ -20,6 +20,7 @@ from .common import (
     add_sigmoid,
     add_tanh,
     inline,
+    keep_state_grad,
     matmul_t,
     previous,
     product_operand,
@@ -69,12 +70,14 @@ def lstm_forward(x, w_ih, w_hh, b_ih, b_hh, hs, cs, gates, dilation):
 
 @inline
 def lstm_backward(x, w_ih, w_hh, hs, cs, gates, dhs, dgates,
-                  dw_ih, dw_hh, db_ih, db_hh, dh0, dc0, dx, dilation):
+                  dw_ih, dw_hh, db_ih, db_hh, dh0, dc0, dx, dh_total, dilation):
     """Backward of `lstm_forward`.
 
     dhs: (T, B, H), gradient with respect to h_1 .. h_T from above (read only);
     dgates: (T, B, 4H) workspace, left holding the gradient of the pre-activations a.
-    Writes dw_ih, dw_hh, db_ih, db_hh, dh0, dc0 and, unless ``dx.size == 0``, dx (T, B, I).
+    Writes dw_ih, dw_hh, db_ih, db_hh, dh0, dc0 and, unless ``dx.size == 0``, dx (T, B, I);
+    unless ``dh_total.size == 0``, dh_total (T, B, H): the gradient reaching h_1 .. h_T by
+    every path (`common.keep_state_grad`; c_t's is not kept).
     """
     T, B, _ = x.shape
     H = w_hh.shape[1]
@@ -93,6 +96,7 @@ def lstm_backward(x, w_ih, w_hh, hs, cs, gates, dhs, dgates,
         c = cs[t + 1]
         c_prev = cs[previous(t, dilation)]
         dht = dhs[t]
+        keep_state_grad(dh_total, t, dht, dh)
         for b in range(B):
             # one loop per quantity, each writing one array: see common.add_sigmoid
             i, f, g, o = gt[b, :H], gt[b, H: 2 * H], gt[b, 2 * H: 3 * H], gt[b, 3 * H:]

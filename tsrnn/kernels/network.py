@@ -111,30 +111,30 @@ def _cell_forward(cell, x, w_ih, w_hh, b_ih, b_hh, hs, saved, gates, dilation):
 
 
 def cell_backward(cell, x, w_ih, w_hh, hs, saved, gates, dhs, dgates, dw_ih, dw_hh, db_ih,
-                  db_hh, dh0, dc0, dx, dilation):
+                  db_hh, dh0, dc0, dx, dh_total, dilation):
     """The cell's backward over one layer (in the kernels only); dc0 is the LSTM's alone."""
 
 
 @overload(cell_backward, inline="always")
 def _cell_backward(cell, x, w_ih, w_hh, hs, saved, gates, dhs, dgates, dw_ih, dw_hh, db_ih,
-                   db_hh, dh0, dc0, dx, dilation):
+                   db_hh, dh0, dc0, dx, dh_total, dilation):
     if cell.instance_class is LSTM:
         def lstm(cell, x, w_ih, w_hh, hs, saved, gates, dhs, dgates, dw_ih, dw_hh, db_ih,
-                 db_hh, dh0, dc0, dx, dilation):
+                 db_hh, dh0, dc0, dx, dh_total, dilation):
             lstm_backward(x, w_ih, w_hh, hs, saved, gates, dhs, dgates, dw_ih, dw_hh, db_ih,
-                          db_hh, dh0, dc0, dx, dilation)
+                          db_hh, dh0, dc0, dx, dh_total, dilation)
         return lstm
     if cell.instance_class is GRU:
         def gru(cell, x, w_ih, w_hh, hs, saved, gates, dhs, dgates, dw_ih, dw_hh, db_ih,
-                db_hh, dh0, dc0, dx, dilation):
+                db_hh, dh0, dc0, dx, dh_total, dilation):
             gru_backward(x, w_ih, w_hh, hs, saved, gates, dhs, dgates, dw_ih, dw_hh, db_ih,
-                         db_hh, dh0, dx, cell.reset_after, dilation)
+                         db_hh, dh0, dx, dh_total, cell.reset_after, dilation)
         return gru
 
     def rnn(cell, x, w_ih, w_hh, hs, saved, gates, dhs, dgates, dw_ih, dw_hh, db_ih, db_hh,
-            dh0, dc0, dx, dilation):
+            dh0, dc0, dx, dh_total, dilation):
         rnn_backward(x, w_ih, w_hh, hs, gates, dhs, dgates, dw_ih, dw_hh, db_ih, db_hh, dh0,
-                     dx, cell.relu, dilation)
+                     dx, dh_total, cell.relu, dilation)
     return rnn
 
 
@@ -260,11 +260,14 @@ def forward(net, theta, x, hs, saved, gates, inputs, drop):
 
 
 @inline
-def backward(net, theta, x, hs, saved, gates, inputs, drop, dyhat, grad, dh0, dc0, dx0):
+def backward(net, theta, x, hs, saved, gates, inputs, drop, dyhat, grad, dh0, dc0, dx0,
+             dstates):
     """Backward of `forward` from dyhat (B, O): write the gradient of every parameter into
     ``grad`` (theta's layout), and those of h0 and c0 into dh0, dc0 (L, B, H; dc0 is left
     untouched unless the cell is an LSTM), and that of x into dx0 (T, B, I), unless it has
-    no columns (training: x is data)."""
+    no columns (training: x is data). dstates (L, T, B, H), or (L, 0, 0, 0) to keep none
+    (`no_states`): the gradient with respect to each layer's h_1 .. h_T by every path, through
+    the later steps and the layers above (of a shortcut layer's h, not of its h + u)."""
     T, B, n_in = x.shape
     L = net.num_layers
     H = net.hidden_size
@@ -283,7 +286,7 @@ def backward(net, theta, x, hs, saved, gates, inputs, drop, dyhat, grad, dh0, dc
         dx = np.empty((T, B, H), x.dtype) if layer > 0 else dx0
         cell_backward(net.cell, inp, w_ih, w_hh, hs[layer], saved[layer], gates[layer], dtop,
                       dgates, dw_ih, dw_hh, db_ih, db_hh, dh0[layer], dc0[layer], dx,
-                      dilation(net, layer, T))
+                      dstates[layer], dilation(net, layer, T))
         if net.residual and layer > 0:  # the shortcut: out = h + u passes dtop to u as well
             flat_dx, flat_dtop = dx.reshape(-1), dtop.reshape(-1)
             for k in range(flat_dx.size):
@@ -302,17 +305,42 @@ def predict_slice(net, theta, x, h0, c0):
     return forward(net, theta, x, hs, saved, gates, inputs, no_drop)
 
 
-@kernel
-def value_and_grad_slice(net, theta, x, y, w, drop, h0, c0, grad, dh0, dc0):
-    """Forward, loss (``net.loss``, elements weighted by w, (B, K)) and backward on one
-    thread; return the loss, write the gradients."""
+@inline
+def no_states(net, x):
+    """The ``dstates`` of `backward` that keeps nothing: one empty array per layer."""
+    return np.empty((net.num_layers, 0, 0, 0), x.dtype)
+
+
+@inline
+def loss_backward(net, theta, x, y, w, drop, h0, c0, grad, dh0, dc0, dstates):
+    """Forward, loss (``net.loss``, elements weighted by w, (B, K)) and backward; return the
+    loss, write the gradients (dstates: see `backward`)."""
     hs, saved, gates, inputs = allocate_state(net, x.shape[0], h0, c0)
     yhat = forward(net, theta, x, hs, saved, gates, inputs, drop)
     dyhat = np.empty_like(yhat)
     value = loss_and_grad(net.loss, yhat, y, w, dyhat)
     no_dx = np.empty((x.shape[0], x.shape[1], 0), x.dtype)
-    backward(net, theta, x, hs, saved, gates, inputs, drop, dyhat, grad, dh0, dc0, no_dx)
+    backward(net, theta, x, hs, saved, gates, inputs, drop, dyhat, grad, dh0, dc0, no_dx,
+             dstates)
     return value
+
+
+@kernel
+def value_and_grad_slice(net, theta, x, y, w, drop, h0, c0, grad, dh0, dc0):
+    """`loss_backward` on one thread; return the loss, write the gradients."""
+    return loss_backward(net, theta, x, y, w, drop, h0, c0, grad, dh0, dc0, no_states(net, x))
+
+
+@kernel
+def state_gradients_slice(net, theta, x, y, w, h0, c0, dstates):
+    """`loss_backward` on one thread, no dropout, keeping what BPTT sums for each state:
+    dstates (L, T, B, H) gets the gradient of the loss with respect to every layer's
+    h_1 .. h_T (see `backward`); return the loss."""
+    grad = np.empty_like(theta)
+    dh0 = np.empty_like(h0)
+    no_drop = np.empty((0, 0, 0, 0), x.dtype)
+    return loss_backward(net, theta, x, y, w, no_drop, h0, c0, grad, dh0, np.empty_like(c0),
+                         dstates)
 
 
 @kernel
@@ -322,7 +350,8 @@ def backward_slice(net, theta, x, dyhat, h0, c0, grad, dh0, dc0, dx):
     hs, saved, gates, inputs = allocate_state(net, x.shape[0], h0, c0)
     no_drop = np.empty((0, 0, 0, 0), x.dtype)
     forward(net, theta, x, hs, saved, gates, inputs, no_drop)
-    backward(net, theta, x, hs, saved, gates, inputs, no_drop, dyhat, grad, dh0, dc0, dx)
+    backward(net, theta, x, hs, saved, gates, inputs, no_drop, dyhat, grad, dh0, dc0, dx,
+             no_states(net, x))
 
 
 @register_jitable  # a plain function in Python, compiled where a kernel calls it

@@ -15,6 +15,7 @@ import numpy as np
 from .common import (
     add_tanh,
     inline,
+    keep_state_grad,
     matmul_t,
     previous,
     product_operand,
@@ -61,12 +62,14 @@ def rnn_forward(x, w_ih, w_hh, b_ih, b_hh, hs, gates, relu, dilation):
 
 @inline
 def rnn_backward(x, w_ih, w_hh, hs, gates, dhs, dgates,
-                 dw_ih, dw_hh, db_ih, db_hh, dh0, dx, relu, dilation):
+                 dw_ih, dw_hh, db_ih, db_hh, dh0, dx, dh_total, relu, dilation):
     """Backward of `rnn_forward`.
 
     dhs: (T, B, H), gradient of the loss with respect to h_1 .. h_T from above (read only);
     dgates: (T, B, H) workspace, left holding the gradient of the pre-activations.
-    Writes dw_ih, dw_hh, db_ih, db_hh, dh0 and, unless ``dx.size == 0``, dx (T, B, I).
+    Writes dw_ih, dw_hh, db_ih, db_hh, dh0 and, unless ``dx.size == 0``, dx (T, B, I);
+    unless ``dh_total.size == 0``, dh_total (T, B, H): the gradient reaching h_1 .. h_T by
+    every path (`common.keep_state_grad`).
     """
     T, B, _ = x.shape
     H = w_hh.shape[1]
@@ -78,6 +81,7 @@ def rnn_backward(x, w_ih, w_hh, hs, gates, dhs, dgates,
         h = hs[t + 1]
         da = dgates[t]
         dht = dhs[t]
+        keep_state_grad(dh_total, t, dht, dh)
         for b in range(B):
             for j in range(H):
                 g = dht[b, j] + dh[b, j]
