@@ -104,3 +104,21 @@ def write_model_file(path, contents: dict, seal: bool = True) -> None:
     if seal:
         data = data[:-64] + hashlib.sha256(data[:-64]).hexdigest().encode()
     path.write_bytes(data)
+
+
+def finite_difference(f, values, eps=1e-4):
+    """Fourth-order central differences of the scalar f() with respect to each entry of
+    ``values``, perturbed in place (and put back): truncation error ~eps^4, rounding error
+    ~1e-16 / eps, both far below the tolerances of 1e-6 at eps = 1e-4."""
+    grad = np.empty(values.shape)
+    flat, out = values.reshape(-1), grad.reshape(-1)
+    for k in range(flat.size):
+        saved = flat[k]
+        at = []
+        for step in (2, 1, -1, -2):
+            flat[k] = saved + step * eps
+            at.append(f())
+        flat[k] = saved
+        out[k] = (-at[0] + 8 * at[1] - 8 * at[2] + at[3]) / (12 * eps)
+    return grad
+

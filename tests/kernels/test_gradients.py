@@ -2,17 +2,16 @@
 target element (zeros included), against central finite differences in float64. Tolerance:
 relative error ||g - g_fd|| / ||g_fd|| <= 1e-6 per array.
 
-The differences use the fourth-order central stencil, whose truncation error (~EPS^4) and
-rounding error (~1e-16 / EPS) both stay far below the tolerance, even for the small gradients
-that reach the first of three layers."""
+The differences (`tests._helpers.finite_difference`) use the fourth-order central stencil,
+whose truncation error (~eps^4, eps = 1e-4) and rounding error (~1e-16 / eps) both stay far
+below the tolerance, even for the small gradients that reach the first of three layers."""
 
 import numpy as np
 import pytest
 
-from tests._helpers import make_network, relative_error
+from tests._helpers import finite_difference, make_network, relative_error
 from tsrnn.kernels import Pinball
 
-EPS = 1e-4
 TOLERANCE = 1e-6
 LOSSES = ["mse", "mae", "huber", "cross_entropy", Pinball((0.2, 0.5, 0.9))]
 
@@ -28,23 +27,6 @@ def _data(batch, time, input_size, output_size, loss, seed=1):
     return x, y
 
 
-def _finite_difference(f, values):
-    """Central differences of the scalar f() with respect to each entry of values, in place."""
-    grad = np.empty(values.shape)
-    flat = values.reshape(-1)
-    out = grad.reshape(-1)
-    for i in range(flat.size):
-        saved = flat[i]
-        values_at = []
-        for step in (2, 1, -1, -2):
-            flat[i] = saved + step * EPS
-            values_at.append(f())
-        flat[i] = saved
-        f2, f1, fm1, fm2 = values_at
-        out[i] = (-f2 + 8 * f1 - 8 * fm1 + fm2) / (12 * EPS)
-    return grad
-
-
 @pytest.mark.parametrize("loss", LOSSES, ids=str)
 @pytest.mark.parametrize("num_layers", [1, 3])
 def test_parameter_gradients_match_finite_differences(cell_config, num_layers, loss):
@@ -52,7 +34,7 @@ def test_parameter_gradients_match_finite_differences(cell_config, num_layers, l
     net = make_network(cell, options, num_layers=num_layers, output_size=3)
     x, y = _data(batch=4, time=5, input_size=2, output_size=3, loss=loss)
     _, grads = net.loss_and_grad(x, y, loss=loss)
-    numeric = _finite_difference(lambda: net.loss_and_grad(x, y, loss=loss)[0], net.theta)
+    numeric = finite_difference(lambda: net.loss_and_grad(x, y, loss=loss)[0], net.theta)
     numeric_views = net._views(numeric)
     assert np.linalg.norm(numeric) > 1e-3  # the check is not vacuous
     for name, g in grads.items():
@@ -81,7 +63,7 @@ def test_element_weighted_gradients_match_finite_differences(cell_config, loss):
         return net.loss_and_grad(x, y, loss=loss, sample_weight=w)[0]
 
     _, grads = net.loss_and_grad(x, y, loss=loss, sample_weight=w)
-    numeric_flat = _finite_difference(value, net.theta)
+    numeric_flat = finite_difference(value, net.theta)
     numeric = net._views(numeric_flat)
     # an array whose true gradient is zero (a dead relu unit's weights) holds only the
     # differences' rounding noise (~1e-12): judged against a thousandth of the whole gradient
@@ -99,11 +81,11 @@ def test_initial_state_gradients_match_finite_differences(cell_config):
     h0 = rng.normal(size=(2, 4, 5))
     c0 = rng.normal(size=(2, 4, 5)) if cell == "lstm" else None
     _, grads = net.loss_and_grad(x, y, h0=h0, c0=c0)
-    numeric_h0 = _finite_difference(lambda: net.loss_and_grad(x, y, h0=h0, c0=c0)[0], h0)
+    numeric_h0 = finite_difference(lambda: net.loss_and_grad(x, y, h0=h0, c0=c0)[0], h0)
     assert np.linalg.norm(numeric_h0) > 1e-3  # the state does reach the loss
     assert relative_error(grads["h0"], numeric_h0) <= TOLERANCE
     if cell == "lstm":
-        numeric_c0 = _finite_difference(lambda: net.loss_and_grad(x, y, h0=h0, c0=c0)[0], c0)
+        numeric_c0 = finite_difference(lambda: net.loss_and_grad(x, y, h0=h0, c0=c0)[0], c0)
         assert relative_error(grads["c0"], numeric_c0) <= TOLERANCE
     else:
         assert "c0" not in grads
@@ -129,14 +111,14 @@ def test_dilated_and_residual_gradients_match_finite_differences(cell_config, st
         return net.loss_and_grad(x, y, h0=h0, c0=c0)[0]
 
     _, grads = net.loss_and_grad(x, y, h0=h0, c0=c0)
-    numeric = _finite_difference(value, net.theta)
+    numeric = finite_difference(value, net.theta)
     assert np.linalg.norm(numeric) > 1e-3  # the check is not vacuous
     floor = 1e-3 * np.linalg.norm(numeric)  # a dead relu unit's weights: see above
     for name, g in net._views(numeric).items():
         assert relative_error(grads[name], g, floor=floor) <= TOLERANCE, name
     for name, state in (("h0", h0), ("c0", c0)):
         if state is not None:
-            assert relative_error(grads[name], _finite_difference(value, state)) <= TOLERANCE
+            assert relative_error(grads[name], finite_difference(value, state)) <= TOLERANCE
 
 
 def test_finite_difference_check_detects_a_wrong_gradient():
@@ -145,7 +127,7 @@ def test_finite_difference_check_detects_a_wrong_gradient():
     x, y = _data(batch=2, time=3, input_size=2, output_size=2, loss="mse")
     _, grads = net.loss_and_grad(x, y)
     numeric = net._views(
-        _finite_difference(lambda: net.loss_and_grad(x, y)[0], net.theta)
+        finite_difference(lambda: net.loss_and_grad(x, y)[0], net.theta)
     )
     wrong = grads["weight_hh_l0"].copy()
     wrong[0, 0] += 1e-3 * np.linalg.norm(wrong)
@@ -188,10 +170,10 @@ def test_backward_from_an_output_gradient_matches_finite_differences(cell_config
         return float(np.sum(dyhat * net.forward(x)))
 
     grads = net.backward(x, dyhat)
-    numeric_x = _finite_difference(value, x)
+    numeric_x = finite_difference(value, x)
     assert np.linalg.norm(numeric_x) > 1e-3
     assert relative_error(grads.pop("x"), numeric_x) <= TOLERANCE
-    numeric = net._views(_finite_difference(value, net.theta))
+    numeric = net._views(finite_difference(value, net.theta))
     for name, g in grads.items():
         assert relative_error(g, numeric[name], floor=1e-3) <= TOLERANCE, name
 

@@ -10,7 +10,7 @@ import math
 import numpy as np
 import pytest
 
-from tests._helpers import relative_error
+from tests._helpers import finite_difference, relative_error
 from tsrnn.kernels import (
     check_smoothing_inputs,
     es_backward,
@@ -19,7 +19,6 @@ from tsrnn.kernels import (
     level_penalty_forward,
 )
 
-EPS = 1e-4
 TOLERANCE = 1e-6
 # (season length m, series lengths): non-seasonal, quarterly, monthly
 CASES = [(0, [7, 3, 1, 2, 5]), (4, [13, 6, 2, 9]), (12, [30, 15, 5])]
@@ -72,22 +71,6 @@ def _weighted_sum(out, lengths, T, w):
     return np.where(_observed(lengths, T, out.shape[1]), out * w, 0.0).sum()
 
 
-def _finite_difference(f, values):
-    """Fourth-order central differences of the scalar f() with respect to each entry of
-    values, perturbed in place."""
-    grad = np.empty(values.shape)
-    flat, out = values.reshape(-1), grad.reshape(-1)
-    for k in range(flat.size):
-        saved = flat[k]
-        at = []
-        for step in (2, 1, -1, -2):
-            flat[k] = saved + step * EPS
-            at.append(f())
-        flat[k] = saved
-        out[k] = (-at[0] + 8 * at[1] - 8 * at[2] + at[3]) / (12 * EPS)
-    return grad
-
-
 def test_seasonal_case_by_hand():
     # alpha = gamma = 1/2, S_0 = 2, S_1 = 1/2, y = 4, 2, 6 after one padded column:
     # l_0 = 4/2 = 2            S_2 = (4/2 + 2)/2 = 2
@@ -134,10 +117,10 @@ def test_gradients_match_finite_differences(m, lengths):
 
     levels, seasonals = es_forward(y, lengths, a, g, s)
     da, dg, ds = es_backward(y, lengths, a, g, s, levels, seasonals, w_levels, w_seasonals)
-    numeric_a = _finite_difference(loss, a)
+    numeric_a = finite_difference(loss, a)
     assert np.linalg.norm(numeric_a) > 1e-3  # the check is not vacuous
     assert relative_error(da, numeric_a) <= TOLERANCE
-    numeric_g = _finite_difference(loss, g)
+    numeric_g = finite_difference(loss, g)
     if m == 0:  # no season: gamma is unused
         np.testing.assert_array_equal(dg, 0.0)
         np.testing.assert_allclose(numeric_g, 0.0, atol=1e-9)  # the stencil's rounding
@@ -146,7 +129,7 @@ def test_gradients_match_finite_differences(m, lengths):
         # each series alone: those shorter than m have gradients smaller than the others
         for i in range(len(lengths)):
             assert relative_error(dg[i], numeric_g[i], floor=1e-3) <= TOLERANCE, i
-        numeric_s = _finite_difference(loss, s)
+        numeric_s = finite_difference(loss, s)
         assert np.all(np.linalg.norm(numeric_s, axis=1) > 1e-3)
         for i in range(len(lengths)):
             assert relative_error(ds[i], numeric_s[i]) <= TOLERANCE, i
@@ -167,7 +150,7 @@ def test_penalty_gradient_matches_finite_differences(m, lengths):
     dlevels = level_penalty_backward(levels, lengths, weights)
     observed = _observed(lengths, y.shape[1], y.shape[1])
     np.testing.assert_array_equal(dlevels[~observed], 0.0)
-    numeric = _finite_difference(lambda: level_penalty_forward(levels, lengths) @ weights,
+    numeric = finite_difference(lambda: level_penalty_forward(levels, lengths) @ weights,
                                  levels)
     numeric[~observed] = 0.0  # NaN there: padding
     assert np.linalg.norm(numeric) > 1e-3

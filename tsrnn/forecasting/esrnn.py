@@ -172,8 +172,8 @@ class ESRNNForecaster(Forecaster):
     def _fit(self, panel: Panel) -> None:
         self.modelled_ = np.array([k for k, v in enumerate(panel.values)
                                    if v.size > self._lags and (v > 0).all()], dtype=np.int64)
-        self.fallback_ = [uid for k, uid in enumerate(panel.ids)
-                          if k not in set(self.modelled_.tolist())]
+        modelled = set(self.modelled_.tolist())
+        self.fallback_ = [uid for k, uid in enumerate(panel.ids) if k not in modelled]
         if self.modelled_.size == 0:
             raise ValueError(f"ESRNNForecaster needs a series of more than lags={self._lags} "
                              "values, all > 0, to train on; there is none")
