@@ -103,6 +103,7 @@ def gpu_info(torch) -> dict[str, str]:
 
 def step_contenders(tsrnn_cuda, cuda, torch, net, rnn, head, x, y):
     """Forward + backward of one batch resident on the GPU, synchronised at the end."""
+    from tsrnn import kernels
     from tsrnn.kernels.cuda.common import Workspace
     from tsrnn.kernels.cuda.network import value_and_grad_device
 
@@ -118,11 +119,12 @@ def step_contenders(tsrnn_cuda, cuda, torch, net, rnn, head, x, y):
     value = cuda.device_array(1, np.float64)
     xt, yt = torch.from_numpy(x).cuda(), torch.from_numpy(y).cuda()
     mse = torch.nn.MSELoss()
+    mse_net = net._net(kernels.LOSSES["mse"])
 
     def tsrnn_step():
         with tsrnn_cuda.common.quiet():
-            value_and_grad_device(net._net("mse"), theta, x_d, y_d, w_d, None, h0, h0, grad,
-                                  dh0, dc0, value, ws)
+            value_and_grad_device(mse_net, theta, x_d, y_d, w_d, None, h0, h0, grad, dh0, dc0,
+                                  value, ws)
         cuda.synchronize()
 
     def torch_step():

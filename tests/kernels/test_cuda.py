@@ -225,8 +225,11 @@ def test_a_hidden_size_past_shared_memory_is_refused_clearly():
 # -- devices, estimators, persistence ------------------------------------------------------
 
 
-def test_auto_never_picks_the_simulator():
-    assert tsrnn.RecurrentNetwork(device="auto").device == "cpu"
+def test_auto_picks_a_real_gpu_and_never_the_simulator():
+    from numba import config
+
+    expected = "cpu" if config.ENABLE_CUDASIM else "cuda"
+    assert tsrnn.RecurrentNetwork(device="auto").device == expected
 
 
 def _fit(device, **kwargs):
