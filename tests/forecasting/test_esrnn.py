@@ -162,7 +162,16 @@ def test_backtest_and_command_line(tmp_path):
     ({"horizon": 0}, "horizon"), ({"quantile": 1.0}, "quantile"),
     ({"level_penalty": -1.0}, "level_penalty"), ({"dilations": (1, 0)}, "dilations"),
     ({"lags": 0}, "lags"), ({"n_models": 101}, "n_models"), ({"dtype": "float16"}, "dtype"),
+    ({"max_iter": 0}, "max_iter"), ({"max_iter": 2.5}, "max_iter"),
 ])
 def test_bad_parameters_are_named(params, match):
     with pytest.raises(ValueError, match=match):
         ESRNNForecaster(**params).fit(load_airline())
+
+
+@pytest.mark.parametrize("season_length, epochs", [(1, 30), (4, 30), (12, 15), (24, 15)])
+def test_default_epochs_follow_the_season_length(season_length, epochs):
+    """Smyl's M4 settings: fewer passes over long seasonal series, whose epochs hold many
+    windows; a given max_iter is kept."""
+    assert ESRNNForecaster(season_length=season_length)._max_iter == epochs
+    assert ESRNNForecaster(season_length=season_length, max_iter=7)._max_iter == 7

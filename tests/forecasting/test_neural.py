@@ -114,6 +114,22 @@ def test_the_global_rnn_beats_seasonal_naive_on_a_trending_seasonal_panel():
     assert np.mean(rnn) < 0.8 * np.mean(snaive)
 
 
+def test_the_pinball_loss_forecasts_its_quantile():
+    """The default loss: the point forecasts are the quantile it is trained at. On a noisy
+    panel, those at 0.2 lie below those at 0.5 (the median's, as MAE's), and those at 0.8
+    above, each about as far from the held-out values as its level says."""
+    panel = make_panel(n_series=20, length=72, noise=0.2, random_state=2)
+    train = panel.groupby("unique_id").head(60)
+    actual = panel.groupby("unique_id").tail(12)["y"].to_numpy()
+    below = {}
+    for q in (0.2, 0.5, 0.8):
+        f = tsrnn.RNNForecaster(horizon=12, season_length=12, quantile=q, max_iter=30,
+                                n_models=1, random_state=0).fit(train)
+        below[q] = float(np.mean(actual < f.predict(12)["yhat"].to_numpy()))
+    assert below[0.2] < below[0.5] < below[0.8]
+    assert below[0.2] < 0.4 and below[0.8] > 0.6
+
+
 @pytest.mark.parametrize("mutate, match", [
     (lambda y: y.drop(y.index[50]), "frequency|gaps"),
     (lambda y: y.where(y.index != y.index[40]), "missing"),
@@ -139,6 +155,8 @@ def test_bad_arguments_get_a_clear_error():
         tsrnn.RNNForecaster(cell="transformer").fit(y)
     with pytest.raises(ValueError, match="lags"):
         tsrnn.RNNForecaster(lags=0).fit(y)
+    with pytest.raises(ValueError, match="quantile must be a number in"):
+        tsrnn.RNNForecaster(quantile=1.0).fit(y)
     with pytest.raises(ValueError, match="n_models must be at most 100"):  # ran over 300 s
         tsrnn.RNNForecaster(n_models=10**6).fit(y)
     long = make_panel(n_series=2, length=30, random_state=0)

@@ -78,8 +78,9 @@ class ESRNNForecaster(Forecaster):
         Adam's step sizes for the network and for the smoothing parameters.
     batch_size : int, default=16
         Series per step (each with all its windows).
-    max_iter : int, default=30
-        Epochs (passes over the series).
+    max_iter : int or None, default=None
+        Epochs (passes over the series); None: 15 with 12 or more seasons, else 30, as in
+        Smyl's M4 settings (monthly series are long: each epoch holds many windows).
     n_models : int, default=3
         Networks (each with its own smoothing parameters) from different seeds; the forecast
         is their median.
@@ -102,7 +103,7 @@ class ESRNNForecaster(Forecaster):
                  dilations: tuple | None = None, hidden_size: int = 40, residual: bool = True,
                  quantile: float = 0.45, level_penalty: float = 200.0,
                  learning_rate: float = 3e-3, smoothing_learning_rate: float = 3e-2,
-                 batch_size: int = 16, max_iter: int = 30, n_models: int = 3,
+                 batch_size: int = 16, max_iter: int | None = None, n_models: int = 3,
                  random_state=None, dtype: str = "float32"):
         self.horizon = horizon
         self.season_length = season_length
@@ -123,16 +124,17 @@ class ESRNNForecaster(Forecaster):
     # -- parameters ------------------------------------------------------------------------
 
     def _check_params(self) -> None:
-        for name in ("horizon", "season_length", "hidden_size", "batch_size", "max_iter",
-                     "n_models"):
+        for name in ("horizon", "season_length", "hidden_size", "batch_size", "n_models"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
                 raise ValueError(f"{name} must be a positive integer, got {value!r}")
         if self.n_models > 100:
             raise ValueError(f"n_models must be at most 100, got {self.n_models}")
-        if self.lags is not None and (isinstance(self.lags, bool) or not isinstance(
-                self.lags, (int, np.integer)) or self.lags < 1):
-            raise ValueError(f"lags must be a positive integer or None, got {self.lags!r}")
+        for name in ("lags", "max_iter"):
+            value = getattr(self, name)
+            if value is not None and (isinstance(value, bool) or not isinstance(
+                    value, (int, np.integer)) or value < 1):
+                raise ValueError(f"{name} must be a positive integer or None, got {value!r}")
         if self.dilations is not None and (
                 not isinstance(self.dilations, (tuple, list)) or not self.dilations or any(
                     isinstance(d, bool) or not isinstance(d, (int, np.integer)) or d < 1
@@ -161,6 +163,12 @@ class ESRNNForecaster(Forecaster):
     @property
     def _lags(self) -> int:
         return self.lags if self.lags is not None else max(self.season_length, 4)
+
+    @property
+    def _max_iter(self) -> int:
+        if self.max_iter is not None:
+            return self.max_iter
+        return 15 if self.season_length >= 12 else 30
 
     @property
     def _dilations(self) -> tuple:
@@ -194,7 +202,7 @@ class ESRNNForecaster(Forecaster):
         return networks, smoothing
 
     def _train_one(self, y: np.ndarray, lengths: np.ndarray, seed: int):
-        """One network and its smoothing parameters, trained by Adam over ``max_iter``
+        """One network and its smoothing parameters, trained by Adam over `_max_iter`
         epochs of mini-batches of series."""
         rng = np.random.default_rng(seed)
         dilations = self._dilations
@@ -205,7 +213,7 @@ class ESRNNForecaster(Forecaster):
         theta_adam = _Adam(net.theta.shape)
         smoothing_adam = [_Adam(p.shape) for p in params]
         n = y.shape[0]
-        for _ in range(self.max_iter):
+        for _ in range(self._max_iter):
             order = rng.permutation(n)
             for start in range(0, n, self.batch_size):
                 rows = np.sort(order[start: start + self.batch_size])
