@@ -219,6 +219,8 @@ def main() -> None:
         "series, targets beyond a series' end masked); float32, CPU, both cores. "
         "*fit+predict s* includes no compilation: "
         f"the kernels were compiled (or loaded from Numba's cache) first, in {first_call:.1f} s.",
+        *[f"- tsrnn {v}: the defaults with `{VARIANTS[v]}` (accuracy.py's VARIANTS)."
+          for v in variants if v != "default"],
         f"- statsforecast: `StatsForecast(models=[...], freq=1, n_jobs={args.jobs})` per model, "
         "times include statsforecast's own Numba compilation on its first model"
         + (f"; read from the cache in {args.cache}, made by an earlier run of this script on "
