@@ -70,7 +70,7 @@ class ESRNNForecaster(Forecaster):
         Shortcuts between layers of equal width.
     quantile : float in (0, 1), default=0.45
         The pinball loss's quantile (Smyl trained at 0.45-0.49; 0.45 measured better than
-        0.48 and 0.5 on yearly and quarterly competition data, see benchmarks/esrnn.py).
+        0.48 and 0.5 on yearly and quarterly competition data: benchmarks/results/esrnn.md).
     level_penalty : float >= 0, default=200.0
         Weight of the levels' wiggliness in the loss (0 loses badly on yearly data; 200
         measured better than 50).

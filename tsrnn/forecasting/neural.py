@@ -138,12 +138,12 @@ class RNNForecaster(Forecaster):
         the upward bias of forecasts made in logs (see ``quantile``). "mae": the median's
         loss, what MASE, the usual score of forecasts, measures (measured on tourism
         quarterly, one network: MASE 1.66 with "mae", 1.73 with "mse", 1.74 with "huber").
-        "quantile": a multi-quantile head, one
-        output per step and quantile of ``quantiles`` (and 0.5, the point forecast), trained
-        with the pinball loss (neuralforecast's MQLoss); `predict_quantiles` then reads
-        them, sorted so that they never cross, for up to the network's steps, and the
-        conformal calibration serves other quantiles and longer horizons. Not with
-        ``difference`` (a sum of quantiles is no quantile of the sum).
+        "quantile": a multi-quantile head, one output per step and quantile of
+        ``quantiles`` (and 0.5, the point forecast), trained with the pinball loss
+        (neuralforecast's MQLoss); `predict_quantiles` then reads them, sorted so that they
+        never cross, for up to the network's steps, and the conformal calibration serves
+        other quantiles and longer horizons. Not with ``difference`` (a sum of quantiles is
+        no quantile of the sum).
     quantile : float in (0, 1), default=0.45
         The quantile of ``loss="pinball"``; ignored otherwise. Measured with the defaults,
         seed 0, mean MASE at 0.45 against "mae": tourism yearly 2.786 (2.869), M3 yearly 2.731
