@@ -37,7 +37,7 @@ from sklearn.utils import check_random_state
 from .. import kernels
 from .._validation import check_attributes
 from ..network import RecurrentNetwork
-from .base import Forecaster
+from .base import Forecaster, check_positive_int
 from .panel import Panel
 
 # Smyl's dilations per season length (yearly, quarterly, monthly in M4)
@@ -125,16 +125,11 @@ class ESRNNForecaster(Forecaster):
 
     def _check_params(self) -> None:
         for name in ("horizon", "season_length", "hidden_size", "batch_size", "n_models"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+            check_positive_int(name, getattr(self, name))
         if self.n_models > 100:
             raise ValueError(f"n_models must be at most 100, got {self.n_models}")
         for name in ("lags", "max_iter"):
-            value = getattr(self, name)
-            if value is not None and (isinstance(value, bool) or not isinstance(
-                    value, (int, np.integer)) or value < 1):
-                raise ValueError(f"{name} must be a positive integer or None, got {value!r}")
+            check_positive_int(name, getattr(self, name), none=True)
         if self.dilations is not None and (
                 not isinstance(self.dilations, (tuple, list)) or not self.dilations or any(
                     isinstance(d, bool) or not isinstance(d, (int, np.integer)) or d < 1

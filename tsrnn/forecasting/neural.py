@@ -56,7 +56,7 @@ from statsmodels.tsa.stattools import acf
 from .._validation import check_attributes, check_dilations
 from ..estimators import GRURegressor, LSTMRegressor, RNNRegressor
 from ..network import train_concurrently
-from .base import Forecaster, check_quantiles
+from .base import Forecaster, check_positive_int, check_quantiles
 from .panel import Panel
 
 ESTIMATORS = {"lstm": LSTMRegressor, "gru": GRURegressor, "rnn": RNNRegressor}
@@ -275,11 +275,11 @@ class RNNForecaster(Forecaster):
         if self.strategy not in STRATEGIES:
             raise ValueError(f"strategy must be one of {list(STRATEGIES)}, got "
                              f"{self.strategy!r}")
-        _positive_int("horizon", self.horizon)
-        _positive_int("season_length", self.season_length)
+        check_positive_int("horizon", self.horizon)
+        check_positive_int("season_length", self.season_length)
         _lags_list(self.lags)
         if self.history not in (None, "auto"):
-            _positive_int("history", self.history)
+            check_positive_int("history", self.history)
         for name in ("log", "deseasonalize"):
             if getattr(self, name) not in (True, False, "auto"):
                 raise ValueError(f"{name} must be True, False or 'auto', got "
@@ -298,10 +298,10 @@ class RNNForecaster(Forecaster):
             raise ValueError(f"early_stopping must be True, False or 'auto', got "
                              f"{self.early_stopping!r}")
         # each network is trained in full, and the median of more than 100 hardly moves
-        if _positive_int("n_models", self.n_models) > 100:
+        if check_positive_int("n_models", self.n_models) > 100:
             raise ValueError(f"n_models must be at most 100 (networks trained, each in full), "
                              f"got {self.n_models}")
-        check_dilations(self.dilations, _positive_int("num_layers", self.num_layers))
+        check_dilations(self.dilations, check_positive_int("num_layers", self.num_layers))
         if not isinstance(self.residual, bool):
             raise TypeError(f"residual must be True or False, got {self.residual!r}")
         if not isinstance(self.difference, bool):
@@ -810,12 +810,6 @@ def _names(argument: str, value) -> list[str]:
     return list(value)
 
 
-def _positive_int(name: str, value) -> int:
-    if isinstance(value, bool) or not isinstance(value, Integral) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    return int(value)
-
-
 def _level(inputs: np.ndarray, season_length: int) -> np.ndarray:
     """Step 3's level of each window, (windows, 1): the mean of the values it reads (NaN
     where it reaches before its series), or, on data with no season, its last value.
@@ -868,9 +862,9 @@ def _lags_list(lags) -> list[int]:
     if lags is None:
         return []
     if isinstance(lags, Integral) and not isinstance(lags, bool):
-        return [_positive_int("lags", lags)]
+        return [check_positive_int("lags", lags)]
     if isinstance(lags, Sequence) and not isinstance(lags, str) and len(lags) > 0:
-        return [_positive_int("lags", v) for v in lags]
+        return [check_positive_int("lags", v) for v in lags]
     raise ValueError(f"lags must be a positive integer, a list of them or None, got {lags!r}")
 
 
