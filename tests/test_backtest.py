@@ -201,9 +201,31 @@ def test_dask_backend_gives_the_serial_forecasts():
         backtest(model, y, horizon=6, n_windows=2, backend="dask")
     with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
                                   dashboard_address=None) as cluster, \
-            distributed.Client(cluster):
+            distributed.Client(cluster) as client:
         on_dask = backtest(model, y, horizon=6, n_windows=2, backend="dask")
+        (loaded, compiled), = client.run(_kernel_cache_counts).values()
     pd.testing.assert_frame_equal(serial.forecasts, on_dask.forecasts)
+    # the worker, a fresh process on the same Numba cache (the README's NUMBA_CACHE_DIR for a
+    # cluster), loaded every kernel this process compiled or loaded and compiled none
+    assert loaded > 0
+    assert compiled == 0
+
+
+def _kernel_cache_counts():
+    """(loaded from Numba's on-disk cache, compiled) over this process's tsrnn kernels."""
+    import importlib
+    import pkgutil
+
+    import tsrnn.kernels
+    from tsrnn.kernels.common import Kernel
+
+    loaded = compiled = 0
+    for module in pkgutil.iter_modules(tsrnn.kernels.__path__):
+        for value in vars(importlib.import_module(f"tsrnn.kernels.{module.name}")).values():
+            if isinstance(value, Kernel):
+                loaded += sum(value.stats.cache_hits.values())
+                compiled += sum(value.stats.cache_misses.values())
+    return loaded, compiled
 
 
 @pytest.mark.parametrize("options, error, match", [

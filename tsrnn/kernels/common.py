@@ -7,18 +7,53 @@ slice of one time step is a contiguous ``(B, features)`` matrix that ``np.dot`` 
 import math
 
 import numpy as np
-from numba import njit, types
+from numba import types
+from numba.core import config
+from numba.core.compiler_lock import global_compiler_lock
+from numba.core.registry import CPUDispatcher
 from numba.extending import overload
 
+
+class Kernel(CPUDispatcher):
+    """Numba's CPU dispatcher, compiling at LLVM -O1 rather than Numba's -O3.
+
+    Cold compilation is most of a first fit, and most of it is LLVM's. Measured on 2 cores
+    (AVX-512 Xeon, float32), a fresh process's first 5-epoch LSTM fit and predict: 36 s at -O3,
+    17 s at -O1, with the training step, the one-window predict and the epoch as fast warm
+    within the noise (5%) for every cell. -O1 keeps the loop vectorizer (Numba asks for it at
+    every level). The level holds for a kernel's own compilation and what it compiles inside
+    (Numba's implementations of numpy); Numba's setting is restored after, under Numba's
+    compiler lock so that no other compilation runs meanwhile. A lower NUMBA_OPT (0) wins.
+    """
+
+    def compile(self, sig):
+        with global_compiler_lock:
+            level = config.OPT
+            config.OPT = min(level, 1)
+            try:
+                return super().compile(sig)
+            finally:
+                config.OPT = level
+
+
+def _jit(**options):
+    def decorate(func):
+        dispatcher = Kernel(py_func=func, locals={}, targetoptions={"nopython": True, **options})
+        dispatcher.enable_caching()
+        return dispatcher
+    return decorate
+
+
 # error_model="numpy": no zero-division check on every `/`, which would stop loops vectorising.
-kernel = njit(cache=True, error_model="numpy", nogil=True)
-# What the kernels call inside themselves is inlined into its callers (Numba IR inlining), not
-# compiled as a function of its own: Numba links a callee's optimised module into every caller
-# and optimises and emits the whole of it again there, so each level of a call tree compiled
-# everything below it once more. Measured, a cold LSTM value_and_grad (float32, 2 shared
-# cores): 27.8 s of CPU as a tree of kernels holding all three cells, 19.5 s as one function
-# of the LSTM's code alone with everything inlined (see `network.Net` for the cell's choice).
-inline = njit(cache=True, error_model="numpy", nogil=True, inline="always")
+kernel = _jit(error_model="numpy", nogil=True)
+# The kernels' small helpers are inlined into their callers (Numba IR inlining), not compiled
+# as functions of their own: Numba links a callee's optimised module into every caller and
+# optimises and emits the whole of it again there, so each level of a call tree compiles
+# everything below it once more. The cells' forward and backward (`lstm`, `gru`, `rnn`) are
+# the exception, kernels of their own: Numba's inlining copies a callee's IR once per block
+# for each site, slow for a body that size, and typing them once paid more than LLVM's second
+# pass costs (the cold LSTM fit above: 40 s with them inlined, 36 s as kernels, at -O3).
+inline = _jit(error_model="numpy", nogil=True, inline="always")
 
 
 @inline

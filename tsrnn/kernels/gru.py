@@ -26,6 +26,7 @@ from .common import (
     column_sums,
     inline,
     keep_state_grad,
+    kernel,
     matmul_t,
     previous,
     product_operand,
@@ -51,7 +52,7 @@ def update_hidden(ab, h_prev, h, H, one):
         h[j] = (one - z) * ab[2 * H + j] + z * h_prev[j]
 
 
-@inline
+@kernel
 def gru_forward(x, w_ih, w_hh, b_ih, b_hh, hs, n_h, gates, reset_after, dilation):
     """One layer over all steps.
 
@@ -107,7 +108,7 @@ def gru_forward(x, w_ih, w_hh, b_ih, b_hh, hs, n_h, gates, reset_after, dilation
                 update_hidden(ab, h_prev[b], hs[t + 1, b], H, one)
 
 
-@inline
+@kernel
 def gru_backward(x, w_ih, w_hh, hs, n_h, gates, dhs, dgates,
                  dw_ih, dw_hh, db_ih, db_hh, dh0, dx, dh_total, reset_after, dilation):
     """Backward of `gru_forward`.

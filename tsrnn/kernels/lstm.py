@@ -19,8 +19,8 @@ import numpy as np
 from .common import (
     add_sigmoid,
     add_tanh,
-    inline,
     keep_state_grad,
+    kernel,
     matmul_t,
     previous,
     product_operand,
@@ -37,7 +37,7 @@ class LSTM(NamedTuple):
     has no options."""
 
 
-@inline
+@kernel
 def lstm_forward(x, w_ih, w_hh, b_ih, b_hh, hs, cs, gates, dilation):
     """One layer over all steps.
 
@@ -68,7 +68,7 @@ def lstm_forward(x, w_ih, w_hh, b_ih, b_hh, hs, cs, gates, dilation):
                 h[j] = ab[3 * H + j] * tanh(cv)
 
 
-@inline
+@kernel
 def lstm_backward(x, w_ih, w_hh, hs, cs, gates, dhs, dgates,
                   dw_ih, dw_hh, db_ih, db_hh, dh0, dc0, dx, dh_total, dilation):
     """Backward of `lstm_forward`.

@@ -14,8 +14,8 @@ import numpy as np
 
 from .common import (
     add_tanh,
-    inline,
     keep_state_grad,
+    kernel,
     matmul_t,
     previous,
     product_operand,
@@ -32,7 +32,7 @@ class RNN(NamedTuple):
     relu: bool  # the activation: relu, else tanh
 
 
-@inline
+@kernel
 def rnn_forward(x, w_ih, w_hh, b_ih, b_hh, hs, gates, relu, dilation):
     """One layer over all steps.
 
@@ -60,7 +60,7 @@ def rnn_forward(x, w_ih, w_hh, b_ih, b_hh, hs, gates, relu, dilation):
                 h[b] = a[b]
 
 
-@inline
+@kernel
 def rnn_backward(x, w_ih, w_hh, hs, gates, dhs, dgates,
                  dw_ih, dw_hh, db_ih, db_hh, dh0, dx, dh_total, relu, dilation):
     """Backward of `rnn_forward`.
