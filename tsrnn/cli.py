@@ -68,7 +68,7 @@ def demo(args) -> int:
           f"({len(y)} months); forecasting the next {h}")
 
     print("[1/3] fitting the LSTM forecaster (the first run compiles the Numba kernels "
-          "first, about 90 s on 2 cores; they are cached on disk for later runs)",
+          "first, about 20 s on 2 cores; they are cached on disk for later runs)",
           flush=True)
     tic = time.perf_counter()
     lstm = make_model("lstm", h, m, verbose=_progress_bar())
