@@ -59,3 +59,29 @@ def test_matmul_t_equals_a_times_w_transposed(rows, columns):
     out = np.full((rows, w.shape[0]), np.nan)
     matmul_t(a, w, w_t, out)
     np.testing.assert_allclose(out, a @ w.T, rtol=1e-13, atol=1e-13)
+
+
+@pytest.mark.parametrize("numba_level, expected", [(3, 1), (1, 1), (0, 0)])
+def test_kernels_compile_at_o1_and_leave_numbas_level_as_it_was(monkeypatch, numba_level,
+                                                                 expected):
+    from numba.core import config
+    from numba.core.registry import CPUDispatcher
+
+    from tsrnn.kernels.common import Kernel
+
+    seen = []
+    compile_ = CPUDispatcher.compile
+
+    def spy(self, sig):
+        seen.append(int(config.OPT))
+        return compile_(self, sig)
+
+    monkeypatch.setattr(CPUDispatcher, "compile", spy)
+    monkeypatch.setattr(config, "OPT", config._OptLevel(numba_level))
+
+    def twice(a):
+        return 2 * a
+
+    assert Kernel(py_func=twice, locals={}, targetoptions={"nopython": True})(21) == 42
+    assert seen == [expected]
+    assert int(config.OPT) == numba_level
