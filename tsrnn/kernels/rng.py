@@ -7,7 +7,7 @@ The mixing function is splitmix64's finaliser (Steele, Lea & Flood 2014).
 
 import numpy as np
 
-from .common import inline, kernel
+from .common import inline
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -35,7 +35,7 @@ def uniform(seed, stream, counter):
     return np.float64(_mix(key + np.uint64(counter) * _GOLDEN) >> _S11) * _INV_2_53
 
 
-@kernel
+@inline
 def permutation(n, seed):
     """A uniformly random permutation of 0 .. n-1 (Fisher-Yates)."""
     order = np.arange(n)
