@@ -74,6 +74,22 @@ def test_log_transform_is_inverted():
         tsrnn.RNNForecaster(log=True, **FAST).fit(y - 200)
 
 
+@pytest.mark.parametrize("season_length, logs, quantile", [(12, True, 0.45), (1, False, 0.5)])
+def test_auto_logs_on_seasonal_data_only_and_the_quantile_follows(season_length, logs,
+                                                                   quantile):
+    """log="auto" takes the logs of positive series on seasonal data only; quantile="auto"
+    trains a little below the median in logs, at the median otherwise; a negative series
+    stays as it is either way."""
+    panel = make_panel(n_series=3, length=40, season_length=12, random_state=0)
+    panel.loc[panel.unique_id == "s2", "y"] -= panel.y.max() + 1
+    f = tsrnn.RNNForecaster(horizon=3, season_length=season_length, **FAST).fit(panel)
+    assert f.log_ == [logs, logs, False]
+    assert [e.quantiles for e in f.estimators_] == [quantile]
+    f = tsrnn.RNNForecaster(horizon=3, season_length=season_length, quantile=0.3,
+                            **FAST).fit(panel)
+    assert [e.quantiles for e in f.estimators_] == [0.3]
+
+
 def test_update_moves_the_origin_without_refitting():
     y = load_airline()
     f = tsrnn.RNNForecaster(horizon=3, season_length=12, **FAST).fit(y[:-6])
