@@ -237,7 +237,7 @@ def _kernel_cache_counts():
     (dict(refit=0), ValueError, "refit must be"),
     (dict(refit=1.5), ValueError, "refit must be"),
     (dict(step=0), ValueError, "step must be >= 1"),
-    (dict(horizon=0), ValueError, "horizon must be a positive integer"),
+    (dict(horizon=0), ValueError, "horizon must be >= 1"),
     (dict(coverage=1.5), ValueError, "coverage must be in"),
     (dict(backend="spark"), ValueError, "backend must be one of"),
     (dict(horizon=2**63), ValueError, "too few for n_windows=3"),  # was an OverflowError

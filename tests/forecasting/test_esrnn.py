@@ -165,7 +165,7 @@ def test_backtest_and_command_line(tmp_path):
     ({"max_iter": 0}, "max_iter"), ({"max_iter": 2.5}, "max_iter"),
 ])
 def test_bad_parameters_are_named(params, match):
-    with pytest.raises(ValueError, match=match):
+    with pytest.raises((ValueError, TypeError), match=match):  # TypeError: not an int
         ESRNNForecaster(**params).fit(load_airline())
 
 

@@ -171,7 +171,7 @@ def test_bad_arguments_get_a_clear_error():
         tsrnn.RNNForecaster(cell="transformer").fit(y)
     with pytest.raises(ValueError, match="lags"):
         tsrnn.RNNForecaster(lags=0).fit(y)
-    with pytest.raises(ValueError, match="quantile must be a number in"):
+    with pytest.raises(ValueError, match=r"quantile must be in \(0, 1\)"):
         tsrnn.RNNForecaster(quantile=1.0).fit(y)
     with pytest.raises(ValueError, match="n_models must be at most 100"):  # ran over 300 s
         tsrnn.RNNForecaster(n_models=10**6).fit(y)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from contextlib import contextmanager
-from numbers import Integral, Real
+from numbers import Real
 
 import numpy as np
 import pandas as pd
@@ -19,7 +19,7 @@ from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
 from .. import persistence
-from .._validation import check_parameter_names
+from .._validation import check_int, check_parameter_names
 from .panel import Panel, to_panel
 from .plotting import plot_forecast
 
@@ -327,23 +327,12 @@ def _kept_on_failure(forecaster):
 # -- argument checks ---------------------------------------------------------------------
 
 
-def check_positive_int(name: str, value, *, none: bool = False) -> int | None:
-    """``value`` as an int >= 1 (or None, where ``none`` allows it); a ValueError naming
-    ``name`` otherwise."""
-    if none and value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, Integral) or value < 1:
-        raise ValueError(f"{name} must be a positive integer{' or None' if none else ''}, "
-                         f"got {value!r}")
-    return int(value)
-
-
 def check_horizon(horizon, panel: Panel | None = None, last_year: int | None = None) -> int:
     """``horizon`` as an int >= 1; with the ``panel`` forecast from, also a ValueError for a
     horizon whose output would hold more than `MAX_FORECASTS` forecasts, or whose dates
     would run past the last date pandas holds (or past the year ``last_year``): checked
     before any work, for every forecaster and the command line."""
-    horizon = check_positive_int("horizon", horizon)
+    horizon = check_int("horizon", horizon)
     if panel is None:
         return horizon
     n_series = len(panel.ids)

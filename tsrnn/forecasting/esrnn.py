@@ -35,9 +35,9 @@ import numpy as np
 from sklearn.utils import check_random_state
 
 from .. import kernels
-from .._validation import check_attributes
+from .._validation import check_attributes, check_float, check_int
 from ..network import RecurrentNetwork
-from .base import Forecaster, check_positive_int
+from .base import Forecaster
 from .panel import Panel
 
 # Smyl's dilations per season length (yearly, quarterly, monthly in M4)
@@ -125,26 +125,23 @@ class ESRNNForecaster(Forecaster):
 
     def _check_params(self) -> None:
         for name in ("horizon", "season_length", "hidden_size", "batch_size", "n_models"):
-            check_positive_int(name, getattr(self, name))
+            check_int(name, getattr(self, name))
         if self.n_models > 100:
             raise ValueError(f"n_models must be at most 100, got {self.n_models}")
         for name in ("lags", "max_iter"):
-            check_positive_int(name, getattr(self, name), none=True)
+            if getattr(self, name) is not None:
+                check_int(name, getattr(self, name))
         if self.dilations is not None and (
                 not isinstance(self.dilations, (tuple, list)) or not self.dilations or any(
                     isinstance(d, bool) or not isinstance(d, (int, np.integer)) or d < 1
                     for d in self.dilations)):
             raise ValueError(f"dilations must be a non-empty sequence of positive integers "
                              f"or None, got {self.dilations!r}")
-        for name, low, high in (("quantile", 0.0, 1.0), ("learning_rate", 0.0, np.inf),
-                                ("smoothing_learning_rate", 0.0, np.inf)):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or \
-                    not low < value < high:
-                raise ValueError(f"{name} must be a number in ({low}, {high}), got {value!r}")
-        if isinstance(self.level_penalty, bool) or not isinstance(
-                self.level_penalty, (int, float)) or not 0 <= self.level_penalty < np.inf:
-            raise ValueError(f"level_penalty must be a number >= 0, got {self.level_penalty!r}")
+        for name, high in (("quantile", 1.0), ("learning_rate", np.inf),
+                           ("smoothing_learning_rate", np.inf)):
+            check_float(name, getattr(self, name), 0.0, high, include_low=False,
+                        include_high=False)
+        check_float("level_penalty", self.level_penalty, 0.0, np.inf, include_high=False)
         if not isinstance(self.residual, bool):
             raise TypeError(f"residual must be True or False, got {self.residual!r}")
         if self.dtype not in ("float32", "float64"):

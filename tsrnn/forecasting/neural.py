@@ -44,7 +44,7 @@ from __future__ import annotations
 import functools
 import threading
 from collections.abc import Sequence
-from numbers import Integral, Real
+from numbers import Integral
 
 import numpy as np
 import pandas as pd
@@ -53,10 +53,10 @@ from sklearn.utils import check_random_state
 from statsmodels.tsa.seasonal import seasonal_decompose
 from statsmodels.tsa.stattools import acf
 
-from .._validation import check_attributes, check_dilations
+from .._validation import check_attributes, check_dilations, check_float, check_int
 from ..estimators import GRURegressor, LSTMRegressor, RNNRegressor
 from ..network import train_concurrently
-from .base import Forecaster, check_positive_int, check_quantiles
+from .base import Forecaster, check_quantiles
 from .panel import Panel
 
 ESTIMATORS = {"lstm": LSTMRegressor, "gru": GRURegressor, "rnn": RNNRegressor}
@@ -283,11 +283,11 @@ class RNNForecaster(Forecaster):
         if self.strategy not in STRATEGIES:
             raise ValueError(f"strategy must be one of {list(STRATEGIES)}, got "
                              f"{self.strategy!r}")
-        check_positive_int("horizon", self.horizon)
-        check_positive_int("season_length", self.season_length)
+        check_int("horizon", self.horizon)
+        check_int("season_length", self.season_length)
         _lags_list(self.lags)
         if self.history not in (None, "auto"):
-            check_positive_int("history", self.history)
+            check_int("history", self.history)
         for name in ("log", "deseasonalize"):
             if getattr(self, name) not in (True, False, "auto"):
                 raise ValueError(f"{name} must be True, False or 'auto', got "
@@ -295,11 +295,9 @@ class RNNForecaster(Forecaster):
         if self.loss not in LOSSES:
             raise ValueError(f"loss must be one of {list(LOSSES)}, got {self.loss!r}")
         auto = isinstance(self.quantile, str) and self.quantile == "auto"
-        if self.loss == "pinball" and not auto and (
-                isinstance(self.quantile, bool) or not isinstance(self.quantile, Real)
-                or not 0 < self.quantile < 1):
-            raise ValueError(f"quantile must be a number in (0, 1) or 'auto', got "
-                             f"{self.quantile!r}")
+        if self.loss == "pinball" and not auto:
+            check_float("quantile", self.quantile, 0.0, 1.0, include_low=False,
+                        include_high=False)
         if self.loss == "quantile":
             check_quantiles(self.quantiles)
             if self.difference:
@@ -309,10 +307,10 @@ class RNNForecaster(Forecaster):
             raise ValueError(f"early_stopping must be True, False or 'auto', got "
                              f"{self.early_stopping!r}")
         # each network is trained in full, and the median of more than 100 hardly moves
-        if check_positive_int("n_models", self.n_models) > 100:
+        if check_int("n_models", self.n_models) > 100:
             raise ValueError(f"n_models must be at most 100 (networks trained, each in full), "
                              f"got {self.n_models}")
-        check_dilations(self.dilations, check_positive_int("num_layers", self.num_layers))
+        check_dilations(self.dilations, check_int("num_layers", self.num_layers))
         if not isinstance(self.residual, bool):
             raise TypeError(f"residual must be True or False, got {self.residual!r}")
         if not isinstance(self.difference, bool):
@@ -878,9 +876,9 @@ def _lags_list(lags) -> list[int]:
     if lags is None:
         return []
     if isinstance(lags, Integral) and not isinstance(lags, bool):
-        return [check_positive_int("lags", lags)]
+        return [check_int("lags", lags)]
     if isinstance(lags, Sequence) and not isinstance(lags, str) and len(lags) > 0:
-        return [check_positive_int("lags", v) for v in lags]
+        return [check_int("lags", v) for v in lags]
     raise ValueError(f"lags must be a positive integer, a list of them or None, got {lags!r}")
 
 
