@@ -222,12 +222,13 @@ def test_update_moves_the_origin_or_refits_on_the_whole_history():
 
 def test_update_refits_where_tsrnn_refuses_to_update():
     y = load_airline()
-    forecaster = tsk.RNNForecaster(**TINY).fit(y.iloc[:-3])  # modelled in logs
+    params = {**TINY, "season_length": 12}  # seasonal: modelled in logs
+    forecaster = tsk.RNNForecaster(**params).fit(y.iloc[:-3])
     new = y.iloc[-3:].copy()
     new.iloc[-1] = -1.0
     with pytest.warns(UserWarning, match="refitted on update.*logs"):
         forecaster.update(new, update_params=False)
-    expected = tsk.RNNForecaster(**TINY).fit(pd.concat([y.iloc[:-3], new])).predict([1, 2])
+    expected = tsk.RNNForecaster(**params).fit(pd.concat([y.iloc[:-3], new])).predict([1, 2])
     np.testing.assert_allclose(forecaster.predict([1, 2]), expected, rtol=1e-12)
 
 
