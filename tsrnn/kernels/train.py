@@ -82,12 +82,6 @@ def step(theta, grad, value, optimizer):
     return True
 
 
-@inline
-def weight_sum(w):
-    """The sum of all weights, in float64 and in index order."""
-    return total(w.reshape(-1))
-
-
 @kernel
 def train_epoch_serial(net, theta, x, y, w, epoch, optimizer):
     """`train_epoch` in one kernel call on this thread: the same walk, each batch's slices
@@ -105,7 +99,7 @@ def train_epoch_serial(net, theta, x, y, w, epoch, optimizer):
         if not step(theta, grad, value, optimizer):
             return np.nan
         loss_sum += value * w_sum
-    return loss_sum / weight_sum(w)
+    return loss_sum / total(w.reshape(-1))
 
 
 def train_epoch(net, theta, x, y, w, epoch, optimizer):
@@ -162,4 +156,4 @@ def train_epoch_threaded(net, theta, x, y, w, epoch, optimizer):
         if not step(theta, grad, value, optimizer):
             return np.nan
         loss_sum += value * w_sum
-    return loss_sum / weight_sum(w)
+    return loss_sum / total(w.reshape(-1))
