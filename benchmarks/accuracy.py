@@ -62,7 +62,7 @@ VARIANTS = {
     "default": {},
     "mae": {"loss": "mae"},
     "logs": {"log": True, "quantile": 0.45},
-    "deseason": {"deseasonalize": "auto"},
+    "deseason-off": {"deseasonalize": False},
     "lags-2h-4h": {"lags_h": (2, 3, 4)},
     "lags-1.5-3": {"lags_base": (1, 1.5, 2, 3)},
     "history-10h": {"history_h": 10},
@@ -70,8 +70,10 @@ VARIANTS = {
     "es-off": {"early_stopping": False},
     "iter-50": {"max_iter": 50},
 }
-# the defaults already do this on seasonal data: run on data without a season only
-NO_SEASON_ONLY = {"logs"}
+# variants that change nothing on some data run only where they do: name -> (season test,
+# where they run)
+ONLY_ON = {"logs": (lambda m: m == 1, "data without a season"),
+           "deseason-off": (lambda m: m >= 12, "seasons of 12 or more")}
 
 
 def load(name: str) -> tuple[list[dict], int, str]:
@@ -190,7 +192,7 @@ def main() -> None:
         best = min(scores(series, f, m)[0] for label, (f, _) in contenders.items()
                    if "SeasonalNaive" not in label)
         for variant in variants:
-            if variant in NO_SEASON_ONLY and m > 1:
+            if variant in ONLY_ON and not ONLY_ON[variant][0](m):
                 continue
             for seed in seeds:
                 out, seconds = run_tsrnn(y, h, m, seed, VARIANTS[variant])
@@ -219,7 +221,9 @@ def main() -> None:
         "its defaults (an LSTM of 32 units, five networks from five seeds "
         "and their median, early stopping on the latest 10% of windows when there are 1000 "
         "or more; "
-        "seasonal data: the logs of the series, the pinball loss at 0.45, inputs of "
+        "seasonal data: the logs of the series, on seasons of 12 or more divided by the "
+        "seasonal indices of those the Theta test finds seasonal, the pinball loss at 0.45, "
+        "inputs of "
         "max(2m, 1.25h) steps, all windows; m=1: the series as they are, the pinball loss at "
         "the median, inputs of 2, 3, 4 "
         "and 5 horizons across the five networks, the latest 2 horizons of windows of each "
@@ -227,7 +231,7 @@ def main() -> None:
         "*fit+predict s* includes no compilation: "
         f"the kernels were compiled (or loaded from Numba's cache) first, in {first_call:.1f} s.",
         *[f"- tsrnn {v}: the defaults with `{VARIANTS[v]}` (accuracy.py's VARIANTS)"
-          + (", on data without a season only" if v in NO_SEASON_ONLY else "") + "."
+          + (f", on {ONLY_ON[v][1]} only" if v in ONLY_ON else "") + "."
           for v in variants if v != "default"],
         f"- statsforecast: `StatsForecast(models=[...], freq=1, n_jobs={args.jobs})` per model, "
         "times include statsforecast's own Numba compilation on its first model"
