@@ -198,7 +198,7 @@ def test_conformal_intervals_cover_as_promised_on_airline():
         return f.predict_interval(12, coverage=0.9), y[cut: cut + 12].to_numpy()
 
     coverage, n = _empirical_coverage(fit_predict, range(96, 133, 6))
-    assert n == 84 and abs(coverage - 0.9) <= 0.08  # measured: 0.93 (standard error 0.033)
+    assert n == 84 and abs(coverage - 0.9) <= 0.08  # measured: 0.90 (standard error 0.033)
 
 
 def test_conformal_intervals_cover_as_promised_on_a_panel():
@@ -232,10 +232,10 @@ def test_quantiles_and_fed_back_intervals_cover_as_promised_on_a_panel():
         np.testing.assert_array_equal(quantiles["q0.9"],
                                       f.predict_interval(12, coverage=0.8)["upper"])
         below.append([actual <= quantiles[f"q{q:g}"].to_numpy() for q in levels])
-    assert len(inside) == 1080 and abs(np.mean(inside) - 0.9) <= 0.04  # measured: 0.883
+    assert len(inside) == 1080 and abs(np.mean(inside) - 0.9) <= 0.04  # measured: 0.890
     below = np.concatenate(below, axis=1).mean(axis=1)
     np.testing.assert_allclose(below, levels, atol=0.06)
-    # measured: 0.071, 0.195, 0.455, 0.705, 0.860 (standard error about 0.015, more for
+    # measured: 0.081, 0.206, 0.469, 0.712, 0.864 (standard error about 0.015, more for
     # the steps of one origin move together)
 
 
@@ -244,7 +244,7 @@ def test_a_multi_quantile_head_covers_held_out_values():
     promise; its 0.5 is the point forecast; other quantiles and longer horizons come from
     the conformal calibration. The series are not deseasonalised: the head learns its
     quantiles in sample, where seasonal indices fitted on the whole history make the errors
-    small (with deseasonalize="auto": 0.144, 0.318, 0.543, 0.731, 0.848)."""
+    small (with deseasonalize="auto": 0.136, 0.310, 0.554, 0.733, 0.856)."""
     panel = make_panel(n_series=30, length=96, noise=0.1, random_state=3)
     levels = (0.1, 0.25, 0.75, 0.9)  # 0.5 is added
     below = []
@@ -259,7 +259,7 @@ def test_a_multi_quantile_head_covers_held_out_values():
         np.testing.assert_array_equal(out["q0.5"], f.predict(12)["yhat"])
         below.append([actual <= out[f"q{q:g}"].to_numpy() for q in (0.1, 0.25, 0.5, 0.75, 0.9)])
     below = np.concatenate(below, axis=1).mean(axis=1)
-    # measured: 0.118, 0.297, 0.540, 0.756, 0.895
+    # measured: 0.111, 0.304, 0.528, 0.770, 0.905
     np.testing.assert_allclose(below, [0.1, 0.25, 0.5, 0.75, 0.9], atol=0.06)
     conformal = f.predict_interval(12, coverage=0.9)
     np.testing.assert_array_equal(f.predict_quantiles(12, quantiles=0.95)["q0.95"],
