@@ -493,3 +493,16 @@ def test_auto_deseasonalises_the_seasonal_series_of_long_seasons_only():
     assert not f.seasonal_.any()
     f.set_params(deseasonalize=True).fit(quarterly)
     assert (np.ptp(f.seasonal_, axis=1) > 0.05).all()
+
+
+def test_a_window_s_level_by_season_length():
+    """The last value without a season, the mean of the last season on seasons of 12 or
+    more, the mean of the whole window on shorter seasons; padding (NaN) is left out."""
+    from tsrnn.forecasting.neural import _level
+
+    window = np.arange(24.0)[None, :]
+    assert _level(window, 1)[0, 0] == 23.0
+    assert _level(window, 12)[0, 0] == np.mean(np.arange(12.0, 24.0))
+    assert _level(window, 4)[0, 0] == np.mean(np.arange(24.0))
+    padded = np.where(np.arange(24) < 20, np.nan, window)
+    assert _level(padded, 12)[0, 0] == _level(padded, 4)[0, 0] == 21.5

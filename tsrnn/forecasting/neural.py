@@ -130,10 +130,12 @@ class RNNForecaster(Forecaster):
         back after. True: every such series. "auto": on seasons of 12 or more (monthly
         data), the series that the 90% Theta test at lag ``season_length`` finds seasonal;
         on shorter seasons none, the network learns them from its window. Measured, mean
-        MASE, the Theta test's choice against none: tourism monthly 1.530 against 1.555
-        (seeds 0-3), M3 monthly 0.889 against 0.948, M1 monthly 1.133 against 1.206 (seeds
-        0-1); on quarterly data tourism 1.526 against 1.491, M3 1.110 against 1.122 (seeds
-        0-3), M1 1.748 against 1.730 (seeds 0-1). Seasons of 5 to 11 were not measured.
+        MASE, the Theta test's choice against none, with each window's mean as its level
+        (before the last season's became it on long seasons): tourism monthly 1.530 against
+        1.555 (seeds 0-3), M3 monthly 0.889 against 0.948, M1 monthly 1.133 against 1.206
+        (seeds 0-1); on quarterly data tourism 1.526 against 1.491, M3 1.110 against 1.122
+        (seeds 0-3), M1 1.748 against 1.730 (seeds 0-1). Seasons of 5 to 11 were not
+        measured.
     difference : bool, default=False
         Model the first differences of the (log) series, and add them back up.
     past_covariates : sequence of str or None, default=None
