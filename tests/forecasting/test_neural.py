@@ -497,12 +497,21 @@ def test_auto_deseasonalises_the_seasonal_series_of_long_seasons_only():
 
 def test_a_window_s_level_by_season_length():
     """The last value without a season, the mean of the last season on seasons of 12 or
-    more, the mean of the whole window on shorter seasons; padding (NaN) is left out."""
-    from tsrnn.forecasting.neural import _level
+    more, the mean of the whole window on shorter seasons; padding (NaN) is left out.
+    Files saved before keep the whole window's mean on seasonal data."""
+    from tsrnn.forecasting.neural import _level, _level_inputs
 
+    assert [_level_inputs(m) for m in (1, 4, 7, 12, 24)] == [1, None, None, 12, 24]
     window = np.arange(24.0)[None, :]
     assert _level(window, 1)[0, 0] == 23.0
     assert _level(window, 12)[0, 0] == np.mean(np.arange(12.0, 24.0))
-    assert _level(window, 4)[0, 0] == np.mean(np.arange(24.0))
+    assert _level(window, None)[0, 0] == np.mean(np.arange(24.0))
     padded = np.where(np.arange(24) < 20, np.nan, window)
-    assert _level(padded, 12)[0, 0] == _level(padded, 4)[0, 0] == 21.5
+    assert _level(padded, 12)[0, 0] == _level(padded, None)[0, 0] == 21.5
+    f = tsrnn.RNNForecaster(horizon=3, season_length=12, **FAST).fit(load_airline())
+    assert f.level_inputs_ == 12
+    old = tsrnn.RNNForecaster.__new__(tsrnn.RNNForecaster)
+    old.__setstate__({k: v for k, v in vars(f).items() if k != "level_inputs_"})
+    assert old.level_inputs_ is None
+    old._check_state()
+    assert not np.allclose(old.predict(3), f.predict(3))

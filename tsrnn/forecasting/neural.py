@@ -201,6 +201,8 @@ class RNNForecaster(Forecaster):
     seasonal_ : ndarray of shape (n_series, season_length)
         Seasonal indices subtracted from each (log) series, position 0 at its first date
         (zeros where none).
+    level_inputs_ : int or None
+        How many of a window's last inputs its level averages (None: all of them).
     scale_ : list of float
         Each series' scale (step 3).
     fallback_ : list
@@ -360,6 +362,8 @@ class RNNForecaster(Forecaster):
                 (2 * self.horizon if self.season_length == 1 else None)
                 if self.history == "auto" else self.history),
             "seasonal_": lambda: floats(self.seasonal_, (n, self.season_length)),
+            "level_inputs_": lambda: self.level_inputs_ in (
+                _level_inputs(self.season_length), _legacy_level_inputs(self.season_length)),
             "fallback_": lambda: type(self.fallback_) is list and all(
                 uid in panel.ids for uid in self.fallback_),
             "_fit_lengths": lambda: type(self._fit_lengths) is list and len(
@@ -406,6 +410,7 @@ class RNNForecaster(Forecaster):
         self.steps_ = self.horizon if self.strategy == "direct" else 1  # the network's outputs
         self._fit_transform(panel)
         self.lags_ = self._choose_lags(panel)
+        self.level_inputs_ = _level_inputs(self.season_length)
         if self.history == "auto":
             self.history_ = 2 * self.horizon if self.season_length == 1 else None
         else:
@@ -578,7 +583,7 @@ class RNNForecaster(Forecaster):
                 continue
             padded = np.concatenate([np.full(lags, np.nan), v, np.full(steps - 1, np.nan)])
             w = sliding_window_view(padded, lags + steps)[first: last + 1]
-            level = _level(w[:, :lags], self.season_length)
+            level = _level(w[:, :lags], self.level_inputs_)
             inputs.append(self._network_input(panel, np.full(len(w), k), w[:, :lags], level,
                                               np.arange(first, last + 1), known_to=v.size))
             targets.append(_normalise(w[:, lags:], level, self.scale_[k]))
@@ -691,7 +696,7 @@ class RNNForecaster(Forecaster):
             for estimator, lags in zip(estimators, self.lags_, strict=True):
                 if lags not in inputs:
                     windows = np.stack([_last_window(model[k], lags) for k in ready])
-                    level = _level(windows, self.season_length)
+                    level = _level(windows, self.level_inputs_)
                     inputs[lags] = level, self._network_input(panel, ready, windows, level,
                                                               stops)
                 level, x = inputs[lags]
@@ -794,6 +799,9 @@ class RNNForecaster(Forecaster):
         if calibration is None or type(calibration) is np.ndarray:
             state = {**state, "calibration_": {} if calibration is None else {
                 state.get("horizon"): calibration}}
+        # and before the level of long seasons: their networks learnt the whole window's
+        if "estimators_" in state and "level_inputs_" not in state:
+            state = {**state, "level_inputs_": _legacy_level_inputs(state.get("season_length"))}
         super().__setstate__(state)
 
     def _update(self, panel: Panel) -> None:
@@ -849,10 +857,10 @@ def _names(argument: str, value) -> list[str]:
     return list(value)
 
 
-def _level(inputs: np.ndarray, season_length: int) -> np.ndarray:
-    """Step 3's level of each window, (windows, 1): on data with no season its last value;
-    on seasons of 12 or more the mean of its last season, on shorter ones the mean of all it
-    reads (NaN where it reaches before its series).
+def _level_inputs(season_length: int) -> int | None:
+    """Step 3's level of each window is the mean of its last this many inputs (None: all):
+    on data with no season its last value; on seasons of 12 or more the mean of its last
+    season, on shorter ones the mean of all it reads.
 
     Measured with the other defaults, mean MASE: the last value against the mean on
     tourism yearly 2.99 / 3.19 and M3 yearly 2.75 / 2.85; on quarterly data the mean (M3
@@ -861,10 +869,19 @@ def _level(inputs: np.ndarray, season_length: int) -> np.ndarray:
     monthly data the last season's (seeds 0-3, tourism 1.503 against 1.530; seeds 0-1, M3
     0.886 against 0.889, M1 1.130 against 1.133)."""
     if season_length == 1:
-        return inputs[:, -1:]
-    if season_length >= LONG_SEASON:
-        inputs = inputs[:, -season_length:]
-    return np.nanmean(inputs, axis=1, keepdims=True)
+        return 1
+    return season_length if season_length >= LONG_SEASON else None
+
+
+def _legacy_level_inputs(season_length: int) -> int | None:
+    """What files saved before `_level_inputs` learnt: the whole window's mean on seasonal data."""
+    return 1 if season_length == 1 else None
+
+
+def _level(inputs: np.ndarray, last: int | None) -> np.ndarray:
+    """Step 3's level of each window, (windows, 1): the mean of its ``last`` inputs (all
+    when None), NaN where it reaches before its series left out."""
+    return np.nanmean(inputs if last is None else inputs[:, -last:], axis=1, keepdims=True)
 
 
 def _normalise(values: np.ndarray, level: np.ndarray, scale) -> np.ndarray:
