@@ -45,6 +45,7 @@ from _common import (
 )
 
 import tsrnn
+from tsrnn.forecasting.neural import LONG_SEASON
 from tsrnn.metrics import mase, smape
 
 # name -> (loader, period, pandas frequency)
@@ -73,7 +74,7 @@ VARIANTS = {
 # variants that change nothing on some data run only where they do: name -> (season test,
 # where they run)
 ONLY_ON = {"logs": (lambda m: m == 1, "data without a season"),
-           "deseason-off": (lambda m: m >= 12, "seasons of 12 or more")}
+           "deseason-off": (lambda m: m >= LONG_SEASON, f"seasons of {LONG_SEASON} or more")}
 
 
 def load(name: str) -> tuple[list[dict], int, str]:
