@@ -43,6 +43,19 @@ def cpu_model() -> str:
     return platform.processor() or platform.machine() or "unknown"
 
 
+def vector_extensions() -> str:
+    """Which of AVX-512F, AVX2 and FMA the CPU reports (/proc/cpuinfo), the kernels' ceiling."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            flags = next((line.split(":", 1)[1].split() for line in f
+                          if line.startswith("flags")), [])
+    except OSError:
+        return "unknown"
+    names = {"avx512f": "AVX-512F", "avx2": "AVX2", "fma": "FMA"}
+    found = [label for flag, label in names.items() if flag in flags]
+    return ", ".join(found) + ("" if "avx512f" in flags else " (no AVX-512)")
+
+
 def _version(dist: str) -> str:
     try:
         return metadata.version(dist)
@@ -51,13 +64,15 @@ def _version(dist: str) -> str:
 
 
 def _blas() -> str:
-    """The BLAS libraries loaded, with version and thread count, via threadpoolctl."""
+    """The BLAS libraries loaded, with version, kernel architecture and thread count, via
+    threadpoolctl."""
     try:
         from threadpoolctl import threadpool_info
     except ImportError:
         return "unknown (threadpoolctl not installed)"
     libs = [
-        f"{i.get('internal_api')} {i.get('version')} ({i.get('num_threads')} threads)"
+        f"{i.get('internal_api')} {i.get('version')} ({i.get('architecture')} kernels, "
+        f"{i.get('num_threads')} threads)"
         for i in threadpool_info() if i.get("user_api") == "blas"
     ]
     return ", ".join(libs) or "none found"
@@ -71,6 +86,7 @@ def machine_info(torch_threads: int | None = None) -> dict[str, str]:
         usable = os.cpu_count() or 0
     info = {
         "CPU": cpu_model(),
+        "Vector extensions": vector_extensions(),
         "Logical cores": f"{os.cpu_count()} ({usable} usable by this process)",
         "OS": platform.platform(),
         "Python": f"{platform.python_implementation()} {platform.python_version()}",
