@@ -438,8 +438,7 @@ class RNNForecaster(Forecaster):
         seasonal = np.zeros((len(values), m))
         if m > 1 and (self.deseasonalize is True or (self.deseasonalize == "auto"
                                                      and m >= LONG_SEASON)):
-            for k, (v, lg) in enumerate(zip(values, self.log_, strict=True)):
-                s = np.log(v) if lg else v
+            for k, s in enumerate(self._logged(values)):
                 if s.size >= 2 * m and (self.deseasonalize is True or _is_seasonal(s, m)):
                     seasonal[k] = _seasonal_indices(s, m)
         return seasonal
@@ -451,8 +450,12 @@ class RNNForecaster(Forecaster):
         unless given)."""
         m = self.season_length
         seasonal = self.seasonal_ if seasonal is None else seasonal
-        return [(np.log(v) if lg else v) - season[np.arange(v.size) % m]
-                for v, lg, season in zip(values, self.log_, seasonal, strict=True)]
+        return [s - season[np.arange(s.size) % m]
+                for s, season in zip(self._logged(values), seasonal, strict=True)]
+
+    def _logged(self, values: list[np.ndarray]) -> list[np.ndarray]:
+        """The observations of every series, in logs where fitted so (``log_``)."""
+        return [np.log(v) if lg else v for v, lg in zip(values, self.log_, strict=True)]
 
     def _model_series(self, series: list[np.ndarray]) -> list[np.ndarray]:
         """What the windows are cut from: the deseasonalised series, or their differences."""
