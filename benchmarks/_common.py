@@ -31,26 +31,31 @@ RESULTS_DIR = Path(__file__).resolve().parent / "results"
 # -- machine description -------------------------------------------------------------------
 
 
-def cpu_model() -> str:
-    """The CPU's model name from /proc/cpuinfo, else what `platform` knows."""
+def _cpuinfo(field: str) -> str | None:
+    """The value of the first ``field`` line of /proc/cpuinfo, or None (no such line, not
+    Linux)."""
     try:
         with open("/proc/cpuinfo", encoding="utf-8") as f:
             for line in f:
-                if line.startswith("model name"):
+                if line.startswith(field):
                     return line.split(":", 1)[1].strip()
     except OSError:
         pass
-    return platform.processor() or platform.machine() or "unknown"
+    return None
+
+
+def cpu_model() -> str:
+    """The CPU's model name from /proc/cpuinfo, else what `platform` knows."""
+    return (_cpuinfo("model name") or platform.processor() or platform.machine()
+            or "unknown")
 
 
 def vector_extensions() -> str:
     """Which of AVX-512F, AVX2 and FMA the CPU reports (/proc/cpuinfo), the kernels' ceiling."""
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as f:
-            flags = next((line.split(":", 1)[1].split() for line in f
-                          if line.startswith("flags")), [])
-    except OSError:
+    flags = _cpuinfo("flags")
+    if flags is None:
         return "unknown"
+    flags = flags.split()
     names = {"avx512f": "AVX-512F", "avx2": "AVX2", "fma": "FMA"}
     found = [label for flag, label in names.items() if flag in flags]
     return ", ".join(found) + ("" if "avx512f" in flags else " (no AVX-512)")

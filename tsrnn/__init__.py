@@ -5,6 +5,7 @@ import sys
 import types
 
 from .network import RecurrentNetwork
+from .persistence import load  # network imports persistence: nothing to defer
 
 __version__ = "0.1.0"
 
@@ -23,7 +24,6 @@ _HOMES = {
     "RNNClassifier": "estimators", "RNNRegressor": "estimators",
     "ESRNNForecaster": "forecasting", "RNNForecaster": "forecasting",
     "fill_gaps": "forecasting", "backtest": "backtest", "compare": "backtest",
-    "load": "persistence",
 }
 _SUBMODULES = ("datasets", "estimators", "forecasting", "metrics")
 
